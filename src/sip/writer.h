@@ -5,10 +5,21 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sip/message.h"
 
 namespace sb::sip {
+
+/// Extra headers as name/value pairs.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+/// A message body with its type.
+struct Body {
+  std::string contentType;
+  std::string content;
+};
 
 /// Standard reason phrase for a status code ("OK", "Ringing", ...).
 std::string_view reasonPhrase(int status);

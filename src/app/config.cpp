@@ -1,0 +1,176 @@
+#include "app/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace sb::app {
+namespace {
+
+// yaml-cpp reports with exceptions; this edge turns them into Result values.
+struct ConfigError {
+  std::string message;
+};
+
+std::string where(std::string_view source, const YAML::Node& n) {
+  return std::string(source) + ":" + std::to_string(n.Mark().line + 1);
+}
+
+[[noreturn]] void bad(std::string_view source, const YAML::Node& n, const std::string& what) {
+  throw ConfigError{where(source, n) + ": " + what};
+}
+
+template <class T>
+T get(std::string_view source, const YAML::Node& n, const char* key, T fallback) {
+  YAML::Node v = n[key];
+  if (!v) return fallback;
+  try {
+    return v.as<T>();
+  } catch (const YAML::Exception&) {
+    bad(source, v, std::string("invalid value for '") + key + "'");
+  }
+}
+
+void checkKeys(std::string_view source, const YAML::Node& n, std::set<std::string> allowed) {
+  if (!n.IsMap()) bad(source, n, "expected a mapping");
+  for (const auto& kv : n) {
+    auto key = kv.first.as<std::string>();
+    if (!allowed.count(key)) bad(source, kv.first, "unknown key '" + key + "'");
+  }
+}
+
+sip::Transport transportFrom(std::string_view source, const YAML::Node& n) {
+  auto t = n.as<std::string>();
+  if (t == "udp") return sip::Transport::kUdp;
+  if (t == "tcp") return sip::Transport::kTcp;
+  bad(source, n, "transport must be udp or tcp (tls and ws come later), got '" + t + "'");
+}
+
+void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
+  if (!list.IsSequence()) bad(src, list, "'tenants' must be a list");
+  std::set<std::string> ids, domains, numbers;
+  for (const auto& t : list) {
+    checkKeys(src, t, {"id", "name", "domains", "extensions", "numbers"});
+    TenantConfig tc;
+    tc.id = get<std::string>(src, t, "id", "");
+    if (tc.id.empty()) bad(src, t, "tenant needs an 'id'");
+    if (!ids.insert(tc.id).second) bad(src, t["id"], "duplicate tenant id '" + tc.id + "'");
+    tc.name = get<std::string>(src, t, "name", tc.id);
+    if (t["domains"]) {
+      if (!t["domains"].IsSequence()) bad(src, t["domains"], "'domains' must be a list");
+      for (const auto& d : t["domains"]) {
+        auto name = d.as<std::string>();
+        if (!domains.insert(name).second) {
+          bad(src, d, "domain '" + name + "' already belongs to another tenant");
+        }
+        tc.domains.push_back(name);
+      }
+    }
+    if (tc.domains.empty()) bad(src, t, "tenant '" + tc.id + "' needs at least one domain");
+    std::set<std::string> users;
+    if (t["extensions"]) {
+      for (const auto& e : t["extensions"]) {
+        checkKeys(src, e, {"user", "password", "name"});
+        Extension ex{get<std::string>(src, e, "user", ""), get<std::string>(src, e, "password", ""),
+                     get<std::string>(src, e, "name", "")};
+        if (ex.user.empty()) bad(src, e, "extension needs a 'user'");
+        if (ex.password.size() < 8) {
+          bad(src, e, "extension '" + ex.user + "' needs a password of at least 8 characters");
+        }
+        if (!users.insert(ex.user).second) bad(src, e, "duplicate extension '" + ex.user + "'");
+        tc.extensions.push_back(std::move(ex));
+      }
+    }
+    if (t["numbers"]) {
+      for (const auto& n : t["numbers"]) {
+        checkKeys(src, n, {"number", "answer_after_ms", "hangup_after_ms"});
+        NumberConfig nc;
+        nc.number = get<std::string>(src, n, "number", "");
+        if (nc.number.empty()) bad(src, n, "number entry needs 'number'");
+        if (!numbers.insert(nc.number).second) {
+          bad(src, n, "number '" + nc.number + "' is already assigned");
+        }
+        nc.answerAfterMs = get<std::uint32_t>(src, n, "answer_after_ms", 0);
+        nc.hangupAfterMs = get<std::uint32_t>(src, n, "hangup_after_ms", 0);
+        tc.numbers.push_back(std::move(nc));
+      }
+    }
+    cfg.tenants.push_back(std::move(tc));
+  }
+}
+
+Config parseRoot(std::string_view src, const YAML::Node& root) {
+  Config cfg;
+  if (!root || root.IsNull()) throw ConfigError{std::string(src) + ": empty configuration"};
+  checkKeys(src, root, {"sip", "http", "log_level", "limits", "security", "registrar", "tenants"});
+  if (auto sip = root["sip"]) {
+    checkKeys(src, sip, {"listen"});
+    for (const auto& l : sip["listen"]) {
+      checkKeys(src, l, {"transport", "address", "port"});
+      sip::ListenSpec spec;
+      spec.transport = l["transport"] ? transportFrom(src, l["transport"]) : sip::Transport::kUdp;
+      spec.address = get<std::string>(src, l, "address", "127.0.0.1");
+      spec.port = get<std::uint16_t>(src, l, "port", 5060);
+      cfg.sip.push_back(spec);
+    }
+  }
+  if (cfg.sip.empty()) {
+    cfg.sip.push_back({sip::Transport::kUdp, "127.0.0.1", 5060});
+    cfg.sip.push_back({sip::Transport::kTcp, "127.0.0.1", 5060});
+  }
+  if (auto http = root["http"]) {
+    checkKeys(src, http, {"address", "port"});
+    cfg.httpAddress = get<std::string>(src, http, "address", cfg.httpAddress);
+    cfg.httpPort = get<std::uint16_t>(src, http, "port", cfg.httpPort);
+  }
+  cfg.logLevel = get<std::string>(src, root, "log_level", cfg.logLevel);
+  if (auto limits = root["limits"]) {
+    checkKeys(src, limits, {"max_calls"});
+    cfg.maxCalls = get<std::size_t>(src, limits, "max_calls", cfg.maxCalls);
+  }
+  if (auto s = root["security"]) {
+    checkKeys(src, s, {"auth_fail_limit", "auth_fail_window_s", "ban_s", "nonce_secret"});
+    cfg.security.authFailLimit = get<int>(src, s, "auth_fail_limit", cfg.security.authFailLimit);
+    cfg.security.authFailWindowS =
+        get<std::uint32_t>(src, s, "auth_fail_window_s", cfg.security.authFailWindowS);
+    cfg.security.banS = get<std::uint32_t>(src, s, "ban_s", cfg.security.banS);
+    cfg.security.nonceSecret = get<std::string>(src, s, "nonce_secret", "");
+    if (cfg.security.authFailLimit < 1) bad(src, s, "auth_fail_limit must be at least 1");
+  }
+  if (auto r = root["registrar"]) {
+    checkKeys(src, r, {"min_expires", "max_expires", "default_expires", "max_bindings_per_aor"});
+    auto& rc = cfg.registrar;
+    rc.minExpires = get<std::uint32_t>(src, r, "min_expires", rc.minExpires);
+    rc.maxExpires = get<std::uint32_t>(src, r, "max_expires", rc.maxExpires);
+    rc.defaultExpires = get<std::uint32_t>(src, r, "default_expires", rc.defaultExpires);
+    rc.maxBindingsPerAor = get<std::size_t>(src, r, "max_bindings_per_aor", rc.maxBindingsPerAor);
+    if (rc.minExpires > rc.maxExpires) bad(src, r, "min_expires is larger than max_expires");
+  }
+  if (auto t = root["tenants"]) parseTenants(src, t, cfg);
+  return cfg;
+}
+
+}  // namespace
+
+Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName) {
+  try {
+    return parseRoot(sourceName, YAML::Load(std::string(yaml)));
+  } catch (const ConfigError& e) {
+    return fail(Errc::kInvalidInput, e.message);
+  } catch (const YAML::Exception& e) {
+    return fail(Errc::kInvalidInput, std::string(sourceName) + ":" + std::to_string(e.mark.line + 1) +
+                                         ": " + e.msg);
+  }
+}
+
+Result<Config> loadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail(Errc::kIo, "cannot read config file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parseConfig(ss.str(), path);
+}
+
+}  // namespace sb::app

@@ -1,0 +1,48 @@
+// switchboard: the command-line entry point. Subcommands are thin: parse, then call app/.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/config.h"
+#include "app/server.h"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Switchboard: a hosted, multi-tenant contact center"};
+  cli.require_subcommand(1);
+
+  std::string configPath = "examples/quickstart.yaml";
+  auto* serve = cli.add_subcommand("serve", "Run a node: SIP (UDP/TCP) and HTTP (/healthz)");
+  serve->add_option("-c,--config", configPath, "Configuration file (YAML)")->capture_default_str();
+  std::string logLevel;
+  serve->add_option("--log-level", logLevel, "Override log_level: trace|debug|info|warn|error");
+
+  auto* check = cli.add_subcommand("check-config", "Validate a configuration file and exit");
+  check->add_option("-c,--config", configPath, "Configuration file (YAML)")->capture_default_str();
+
+  auto* version = cli.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (version->parsed()) {
+    std::puts("switchboard 0.1.0");
+    return 0;
+  }
+  auto config = sb::app::loadConfig(configPath);
+  if (!config) {
+    std::cerr << "switchboard: " << config.error().message << "\n";
+    return 2;
+  }
+  if (check->parsed()) {
+    std::cout << configPath << ": ok (" << config->tenants.size() << " tenants)\n";
+    return 0;
+  }
+  if (!logLevel.empty()) config->logLevel = logLevel;
+  sb::app::Server server(std::move(config).value());
+  if (auto r = server.start(); !r) {
+    std::cerr << "switchboard: " << r.error().message << "\n";
+    return 1;
+  }
+  server.run();
+  return 0;
+}

@@ -1,0 +1,149 @@
+#include "app/server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <openssl/rand.h>
+
+#include "api/http_server.h"
+#include "app/directory.h"
+#include "app/loop_timer.h"
+#include "app/placeholder_calls.h"
+#include "app/registration.h"
+#include "base/log.h"
+#include "sip/auth_guard.h"
+#include "sip/digest.h"
+#include "sip/registrar.h"
+#include "sip/transaction.h"
+#include "sip/transport.h"
+#include "sip/user_agent.h"
+
+namespace sb::app {
+namespace {
+
+std::string nonceSecret(const SecurityConfig& s) {
+  if (!s.nonceSecret.empty()) return s.nonceSecret;
+  std::string secret(32, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), static_cast<int>(secret.size()));
+  return secret;
+}
+
+sip::AuthGuard::Config guardConfig(const SecurityConfig& s) {
+  sip::AuthGuard::Config g;
+  g.limit = s.authFailLimit;
+  g.window = std::chrono::seconds(s.authFailWindowS);
+  g.banFor = std::chrono::seconds(s.banS);
+  return g;
+}
+
+std::string mediaAddress(const Config& c) {
+  for (const auto& l : c.sip) {
+    if (l.address != "0.0.0.0" && l.address != "::") return l.address;
+  }
+  return "127.0.0.1";
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(Config c)
+      : config(std::move(c)),
+        wheel(clock.now()),
+        loopTimer(io, wheel, clock),
+        transport(io),
+        txns(transport, wheel, ua),
+        ua(txns, transport, wheel),
+        directory(config),
+        registrar(clock, config.registrar),
+        digest(nonceSecret(config.security), clock),
+        guard(clock, guardConfig(config.security)),
+        registration(ua, directory, registrar, digest, guard),
+        calls(ua, wheel, directory, registration, mediaAddress(config)),
+        http(api::HttpConfig{config.httpAddress, config.httpPort}),
+        signals(io, SIGINT, SIGTERM) {}
+
+  Config config;
+  boost::asio::io_context io{1};
+  SteadyClock clock;
+  TimerWheel wheel;
+  LoopTimer loopTimer;
+  sip::TransportLayer transport;
+  sip::TransactionLayer txns;
+  sip::UserAgent ua;
+  Directory directory;
+  sip::Registrar registrar;
+  sip::DigestServer digest;
+  sip::AuthGuard guard;
+  Registration registration;
+  PlaceholderCalls calls;
+  api::HttpServer http;
+  boost::asio::signal_set signals;
+  TimerId purgeTimer;
+
+  void schedulePurge() {
+    purgeTimer = wheel.start(std::chrono::seconds(30), [this] {
+      registrar.purgeExpired();
+      schedulePurge();
+    });
+  }
+};
+
+Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() = default;
+
+Result<void> Server::start() {
+  Impl& s = *impl_;
+  log::setLevel(s.config.logLevel);
+  s.ua.setHandler(&s.calls);
+  s.transport.setHandler([&s](sip::Message&& m) { s.txns.onMessage(std::move(m)); });
+  s.transport.setSourceFilter([&s](const Endpoint& e) { return !s.guard.isBanned(e.ip()); });
+  s.txns.setAdmission([&s](const sip::Message&) {
+    return s.ua.dialogCount() + s.calls.ringing() < s.config.maxCalls;
+  });
+  for (const auto& l : s.config.sip) {
+    if (auto r = s.transport.listen(l); !r) return r;
+    if (auto e = s.transport.localEndpoint(l.transport)) s.ua.setLocalEndpoint(l.transport, *e);
+    spdlog::info("sip: listening on {} {}:{}", sip::transportName(l.transport), l.address, l.port);
+  }
+  s.http.route("GET", "/healthz", [&s](const api::HttpRequest&) {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   s.clock.now().time_since_epoch())
+                   .count();
+    std::int64_t lag = now - s.loopTimer.lastTickMs();
+    api::HttpResponse r;
+    r.status = lag < 2000 ? 200 : 503;
+    r.body = std::string("{\"status\":\"") + (lag < 2000 ? "ok" : "stalled") +
+             "\",\"control_loop_lag_ms\":" + std::to_string(lag) + "}";
+    return r;
+  });
+  if (auto r = s.http.start(); !r) return r;
+  spdlog::info("http: listening on {}:{}", s.config.httpAddress, s.http.port());
+  s.loopTimer.start();
+  s.schedulePurge();
+  s.signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
+  return {};
+}
+
+void Server::run() {
+  impl_->io.run();
+}
+
+void Server::stop() {
+  Impl* s = impl_.get();
+  boost::asio::post(s->io, [s] {
+    spdlog::info("switchboard: shutting down, ending {} dialogs", s->ua.dialogCount());
+    s->ua.shutdown();
+    s->http.stop();
+    s->loopTimer.stop();
+    s->transport.close();
+    boost::system::error_code ignored;
+    s->signals.cancel(ignored);
+    s->wheel.cancel(s->purgeTimer);
+    s->io.stop();
+  });
+}
+
+}  // namespace sb::app
