@@ -86,7 +86,7 @@ bool isListHeader(HeaderId id) {
          id == HeaderId::kRecordRoute;
 }
 
-// Headers that may appear once only (RFC 4475 §3.1.2.19 "multi" torture case).
+// Headers that may appear once only (RFC 3261 §7.3.1; RFC 4475 §3.3.8 "multi01").
 bool isSingleton(HeaderId id) {
   return id == HeaderId::kFrom || id == HeaderId::kTo || id == HeaderId::kCallId ||
          id == HeaderId::kCSeq || id == HeaderId::kMaxForwards ||
@@ -126,6 +126,85 @@ Result<void> splitList(std::string_view value, F&& emit) {
   if (item.empty()) return fail(Errc::kInvalidInput, "empty list element");
   emit(item);
   return {};
+}
+
+// A generic-param value (RFC 3261 §25.1): token / host / quoted-string. Unquoted values are
+// checked leniently (no whitespace, no stray quote) because phones put '<', '>' and ':' there.
+bool validParamValue(std::string_view v) {
+  if (v.empty()) return false;
+  if (v[0] == '"') {
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      if (v[i] == '\\') {
+        ++i;
+      } else if (v[i] == '"') {
+        return i + 1 == v.size();
+      }
+    }
+    return false;
+  }
+  return v.find_first_of(" \t\"") == std::string_view::npos;
+}
+
+// Header parameters: *( SEMI generic-param ), given without the first ';'. Empty items
+// (";;", a trailing ';') are invalid (RFC 4475 §3.1.2.1).
+bool validParams(std::string_view params) {
+  for (;;) {
+    std::size_t end = firstParamLength(params);
+    std::string_view item = trim(params.substr(0, end));
+    std::size_t eq = item.find('=');
+    if (!isToken(trim(item.substr(0, eq)))) return false;
+    if (eq != std::string_view::npos && !validParamValue(trim(item.substr(eq + 1)))) {
+      return false;
+    }
+    if (end == params.size()) return true;
+    params.remove_prefix(end + 1);
+  }
+}
+
+// display-name = *(token LWS) / quoted-string; this checks the unquoted form.
+bool validTokenDisplayName(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && !isTokenChar(c)) return false;
+  }
+  return true;
+}
+
+// RFC 3261 §25.1: outside quoted strings a header line holds no control characters (CR and LF
+// are gone after unfolding); inside one, only as a quoted-pair (RFC 4475 §3.1.1.2 has "\<NUL>").
+bool validLineText(std::string_view line, bool allowQuoted) {
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    auto c = static_cast<unsigned char>(line[i]);
+    if (quoted && c == '\\') {
+      ++i;
+      continue;
+    }
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    if (c == '"' && allowQuoted) quoted = !quoted;
+  }
+  return true;
+}
+
+// CSeq = 1*DIGIT LWS Method, the number below 2**31 (§8.1.1.5).
+Result<CSeq> parseCSeq(std::string_view text) {
+  std::size_t sp = text.find_first_of(" \t");
+  if (sp == std::string_view::npos) return fail(Errc::kInvalidInput, "missing or invalid CSeq");
+  auto num = parseNumber(text.substr(0, sp));
+  std::string_view method = trim(text.substr(sp));
+  if (!num || *num > 0x7fffffffu || !isToken(method)) {
+    return fail(Errc::kInvalidInput, "invalid CSeq");
+  }
+  CSeq cseq;
+  cseq.number = *num;
+  cseq.methodText = method;
+  cseq.method = methodFromName(method);
+  return cseq;
+}
+
+// Requests that can establish a dialog carry exactly one SIP or SIPS Contact (§8.1.1.8;
+// RFC 3265 §3.1.1, RFC 3515 §2.4.1).
+bool createsDialog(Method m) {
+  return m == Method::kInvite || m == Method::kSubscribe || m == Method::kRefer;
 }
 
 Result<std::uint16_t> parsePort(std::string_view text) {
@@ -204,12 +283,18 @@ Result<NameAddr> parseNameAddr(std::string_view text) {
     }
   } else {
     lt = text.find('<');
-    if (lt != std::string_view::npos) na.displayName = trim(text.substr(0, lt));
+    if (lt != std::string_view::npos) {
+      na.displayName = trim(text.substr(0, lt));
+      if (!validTokenDisplayName(na.displayName)) {
+        return fail(Errc::kInvalidInput, "display name must be tokens or quoted");
+      }
+    }
   }
   if (lt != std::string_view::npos) {
     std::size_t gt = text.find('>', lt);
     if (gt == std::string_view::npos) return fail(Errc::kInvalidInput, "missing '>'");
-    uriText = trim(text.substr(lt + 1, gt - lt - 1));
+    // No LWS inside <...> (RFC 4475 §3.1.2.14): parseUri rejects it, so no trim here.
+    uriText = text.substr(lt + 1, gt - lt - 1);
     rest = trim(text.substr(gt + 1));
   } else {
     // addr-spec: the URI cannot contain ',', '?' or ';' here; ';' starts header params.
@@ -223,6 +308,7 @@ Result<NameAddr> parseNameAddr(std::string_view text) {
   if (!rest.empty()) {
     if (rest[0] != ';') return fail(Errc::kInvalidInput, "junk after URI");
     na.params = rest.substr(1);
+    if (!validParams(na.params)) return fail(Errc::kInvalidInput, "invalid header parameter");
   }
   auto uri = parseUri(uriText);
   if (!uri) return uri.error();
@@ -280,8 +366,10 @@ Result<Via> parseVia(std::string_view text) {
       return fail(Errc::kInvalidInput, "empty port in Via");
     }
   }
-  if (via.host.empty() || via.host.find_first_of(" \t") != std::string_view::npos) {
-    return fail(Errc::kInvalidInput, "invalid Via host");
+  bool hostOk = sentBy[0] == '[' ? isIpv6Address(via.host) : isHostName(via.host);
+  if (!hostOk) return fail(Errc::kInvalidInput, "invalid Via host");
+  if (semi != std::string_view::npos && !validParams(via.params)) {
+    return fail(Errc::kInvalidInput, "invalid Via parameter");
   }
   if (!portText.empty()) {
     auto port = parsePort(portText);
@@ -302,8 +390,10 @@ std::string_view Message::header(HeaderId id) const {
 }
 
 std::string_view Message::header(std::string_view name) const {
+  // Known names match their compact forms too ("Call-ID" finds "i:").
+  if (HeaderId id = headerIdFromName(name); id != HeaderId::kOther) return header(id);
   for (const auto& h : headers_) {
-    if (iequals(h.name, name)) return h.value;
+    if (h.id == HeaderId::kOther && iequals(h.name, name)) return h.value;
   }
   return {};
 }
@@ -360,6 +450,10 @@ Result<void> Message::parseStartLine(std::string_view line) {
   if (!iequals(version, "SIP/2.0")) return fail(Errc::kUnsupported, "unsupported SIP version");
   auto uri = parseUri(uriText);
   if (!uri) return fail(Errc::kInvalidInput, "invalid Request-URI: " + uri.error().message);
+  // §19.1.1 table 1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+  if (uri->isSip() && uri->raw.find('?') != std::string_view::npos) {
+    return fail(Errc::kInvalidInput, "headers in Request-URI");
+  }
   requestUri_ = *uri;
   return {};
 }
@@ -402,7 +496,11 @@ Result<void> Message::parseInPlace(bool datagram, const ParseLimits& limits) {
 
   std::size_t end = lineEnd(pos);
   if (end == std::string_view::npos) return fail(Errc::kInvalidInput, "no end of start line");
-  auto sl = parseStartLine(std::string_view(data + pos, end - pos));
+  std::string_view startLine(data + pos, end - pos);
+  if (!validLineText(startLine, false)) {
+    return fail(Errc::kInvalidInput, "control character in start line");
+  }
+  auto sl = parseStartLine(startLine);
   if (!sl) return sl;
   pos = end + eolLength(end);
 
@@ -435,6 +533,7 @@ Result<void> Message::parseInPlace(bool datagram, const ParseLimits& limits) {
       }
     }
     std::string_view line(data + pos, lineStop - pos);
+    if (!validLineText(line, true)) return fail(Errc::kInvalidInput, "control character in header");
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) {
       return fail(Errc::kInvalidInput, "header line without ':'");
@@ -451,16 +550,17 @@ Result<void> Message::parseInPlace(bool datagram, const ParseLimits& limits) {
   }
 
   std::string_view body(data + std::min(pos, n), n - std::min(pos, n));
-  std::string_view clText;
+  // Several Content-Length headers are tolerated only when they agree (RFC 4475 §3.3.9).
+  std::optional<std::string_view> clText;
   for (const auto& h : headers_) {
     if (h.id != HeaderId::kContentLength) continue;
-    if (!clText.empty() && clText != h.value) {
+    if (clText && *clText != h.value) {
       return fail(Errc::kInvalidInput, "conflicting Content-Length headers");
     }
     clText = h.value;
   }
-  if (!clText.empty()) {
-    auto cl = parseNumber(clText, 0x7fffffff);
+  if (clText) {
+    auto cl = parseNumber(*clText, 0x7fffffff);
     if (!cl) return fail(Errc::kInvalidInput, "invalid Content-Length");
     if (*cl > body.size()) return fail(Errc::kInvalidInput, "body shorter than Content-Length");
     body = body.substr(0, *cl);  // §18.3: extra datagram bytes are discarded
@@ -499,76 +599,121 @@ Result<void> Message::validate() {
   if (!to || to->wildcard) return fail(Errc::kInvalidInput, "missing or invalid To");
   to_ = *to;
 
-  std::string_view cseq = header(HeaderId::kCSeq);
-  std::size_t sp = cseq.find_first_of(" \t");
-  if (sp == std::string_view::npos) return fail(Errc::kInvalidInput, "missing or invalid CSeq");
-  auto num = parseNumber(cseq.substr(0, sp));
-  std::string_view cseqMethod = trim(cseq.substr(sp));
-  if (!num || *num > 0x7fffffffu || !isToken(cseqMethod)) {
-    return fail(Errc::kInvalidInput, "invalid CSeq");
-  }
-  cseq_.number = *num;
-  cseq_.methodText = cseqMethod;
-  cseq_.method = methodFromName(cseqMethod);
-  if (isRequest() && cseqMethod != methodText_) {
+  auto cseq = parseCSeq(header(HeaderId::kCSeq));
+  if (!cseq) return cseq.error();
+  cseq_ = *cseq;
+  if (isRequest() && cseq_.methodText != methodText_) {
     return fail(Errc::kInvalidInput, "CSeq method does not match request method");
   }
 
-  if (std::string_view mf = header(HeaderId::kMaxForwards); !mf.empty()) {
-    auto v = parseNumber(mf, 255);
+  if (count(HeaderId::kMaxForwards) != 0) {
+    auto v = parseNumber(header(HeaderId::kMaxForwards), 255);
     if (!v) return fail(Errc::kInvalidInput, "invalid Max-Forwards");
     maxForwards_ = static_cast<int>(*v);
   }
+  if (!isRequest()) return {};
+  std::size_t contacts = 0;
   for (const auto& h : headers_) {
-    if (h.id == HeaderId::kContact && isRequest()) {
-      auto c = parseNameAddr(h.value);
-      if (!c) return fail(Errc::kInvalidInput, "invalid Contact: " + c.error().message);
+    if (h.id != HeaderId::kContact) continue;
+    auto c = parseNameAddr(h.value);
+    if (!c) return fail(Errc::kInvalidInput, "invalid Contact: " + c.error().message);
+    if (createsDialog(method_) && (++contacts > 1 || c->wildcard || !c->uri.isSip())) {
+      return fail(Errc::kInvalidInput, "Contact must be one SIP or SIPS URI in " +
+                                           std::string(methodText_));
     }
   }
   return {};
 }
 
-std::optional<std::string> badRequestResponse(std::string_view bytes, std::string_view why) {
-  // Lenient line scan: find the header lines needed to address a response.
-  if (bytes.substr(0, 4) == "SIP/") return std::nullopt;  // never answer a response
-  std::string_view via, from, to, callId, cseq;
-  std::size_t pos = bytes.find('\n');
-  while (pos != std::string_view::npos && pos + 1 < bytes.size()) {
-    std::size_t start = pos + 1;
-    std::size_t end = bytes.find('\n', start);
-    std::string_view line = bytes.substr(start, end == std::string_view::npos ? end : end - start);
+namespace {
+
+// The header lines a 400 needs, found by a lenient line scan of unparsable bytes.
+struct SalvagedHeaders {
+  std::vector<std::string_view> vias;  // whole Via lines, in order
+  std::string_view from, to, callId, cseq;
+};
+
+SalvagedHeaders salvageHeaders(std::string_view headerSection) {
+  SalvagedHeaders s;
+  while (!headerSection.empty()) {
+    std::size_t end = headerSection.find('\n');
+    std::string_view line = headerSection.substr(0, end);
+    headerSection = end == std::string_view::npos ? std::string_view{}
+                                                  : headerSection.substr(end + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) break;
+    if (line[0] == ' ' || line[0] == '\t') continue;  // folded continuation: not a header
     std::size_t colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      HeaderId id = headerIdFromName(trim(line.substr(0, colon)));
-      std::string_view value = trim(line.substr(colon + 1));
-      if (id == HeaderId::kVia && via.empty()) via = value;
-      if (id == HeaderId::kFrom && from.empty()) from = value;
-      if (id == HeaderId::kTo && to.empty()) to = value;
-      if (id == HeaderId::kCallId && callId.empty()) callId = value;
-      if (id == HeaderId::kCSeq && cseq.empty()) cseq = value;
-    }
-    pos = end;
+    if (colon == std::string_view::npos) continue;
+    HeaderId id = headerIdFromName(trim(line.substr(0, colon)));
+    std::string_view value = trim(line.substr(colon + 1));
+    if (id == HeaderId::kVia) s.vias.push_back(value);
+    if (id == HeaderId::kFrom && s.from.empty()) s.from = value;
+    if (id == HeaderId::kTo && s.to.empty()) s.to = value;
+    if (id == HeaderId::kCallId && s.callId.empty()) s.callId = value;
+    if (id == HeaderId::kCSeq && s.cseq.empty()) s.cseq = value;
   }
-  if (via.empty() || from.empty() || to.empty() || callId.empty() || cseq.empty()) {
-    return std::nullopt;
+  return s;
+}
+
+// Only values our own parser accepts are echoed, so the 400 is always a well-formed message.
+bool salvageable(const SalvagedHeaders& s) {
+  if (s.vias.empty() || s.callId.empty() ||
+      s.callId.find_first_of(" \t") != std::string_view::npos) {
+    return false;
   }
+  auto clean = [](std::string_view v) { return validLineText(v, false); };
+  if (!clean(s.from) || !clean(s.to) || !clean(s.callId) || !clean(s.cseq)) return false;
+  for (std::string_view via : s.vias) {
+    bool ok = clean(via);
+    auto r = splitList(via, [&](std::string_view item) { ok = ok && parseVia(item).ok(); });
+    if (!r || !ok) return false;
+  }
+  auto from = parseNameAddr(s.from);
+  auto to = parseNameAddr(s.to);
+  auto cseq = parseCSeq(s.cseq);
+  return from && !from->wildcard && to && !to->wildcard && cseq && cseq->method != Method::kAck;
+}
+
+// A To tag for the 400 (§8.2.6.2): derived from the request so retransmissions get the same.
+std::string badRequestTag(const SalvagedHeaders& s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+  for (std::string_view part : {s.vias.front(), s.callId, s.cseq, s.from}) {
+    for (char c : part) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag = "sb400-";
+  for (int i = 0; i < 12; ++i) tag += kHex[(h >> (4 * i)) & 0xf];
+  return tag;
+}
+
+}  // namespace
+
+std::optional<std::string> badRequestResponse(std::string_view bytes, std::string_view why) {
+  std::size_t start = bytes.find_first_not_of("\r\n");  // §7.5 leading CRLFs
+  if (start == std::string_view::npos) return std::nullopt;
+  bytes.remove_prefix(start);
+  std::size_t eol = bytes.find('\n');
+  if (eol == std::string_view::npos) return std::nullopt;
+  // Never answer a response, an ACK (§17.1.1.3) or something that is not a request line.
+  std::string_view startLine = bytes.substr(0, eol);
+  if (iequals(startLine.substr(0, 4), "SIP/")) return std::nullopt;
+  std::size_t sp = startLine.find(' ');
+  std::string_view method = startLine.substr(0, sp);
+  if (sp == std::string_view::npos || !isToken(method) || method == "ACK") return std::nullopt;
+
+  SalvagedHeaders h = salvageHeaders(bytes.substr(eol + 1));
+  if (!salvageable(h)) return std::nullopt;
+
   std::string reason(why.substr(0, 120));
   std::replace_if(reason.begin(), reason.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20; }, ' ');
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, ' ');
   std::string out = "SIP/2.0 400 Bad Request (" + reason + ")\r\n";
-  out += "Via: ";
-  out += via;
-  out += "\r\nFrom: ";
-  out += from;
-  out += "\r\nTo: ";
-  out += to;
-  out += "\r\nCall-ID: ";
-  out += callId;
-  out += "\r\nCSeq: ";
-  out += cseq;
-  out += "\r\nContent-Length: 0\r\n\r\n";
+  for (std::string_view via : h.vias) out.append("Via: ").append(via).append("\r\n");
+  out.append("From: ").append(h.from).append("\r\nTo: ").append(h.to);
+  if (!parseNameAddr(h.to)->param("tag")) out.append(";tag=").append(badRequestTag(h));
+  out.append("\r\nCall-ID: ").append(h.callId);
+  out.append("\r\nCSeq: ").append(h.cseq).append("\r\nContent-Length: 0\r\n\r\n");
   return out;
 }
 

@@ -39,15 +39,22 @@ bool validEscapes(std::string_view s) {
   return true;
 }
 
-bool validHostname(std::string_view h) {
-  if (h.empty() || h.size() > 255) return false;
-  return std::all_of(h.begin(), h.end(),
-                     [](char c) { return isAlpha(c) || isDigit(c) || c == '-' || c == '.'; });
-}
-
-bool validIpv6(std::string_view h) {
-  if (h.empty() || h.size() > 45) return false;
-  return std::all_of(h.begin(), h.end(), [](char c) { return isHex(c) || c == ':' || c == '.'; });
+bool isIpv4(std::string_view s) {
+  int parts = 0;
+  while (parts < 4) {
+    std::size_t len = 0;
+    unsigned value = 0;
+    while (len < s.size() && isDigit(s[len]) && len < 3) {
+      value = value * 10 + static_cast<unsigned>(s[len] - '0');
+      ++len;
+    }
+    if (len == 0 || value > 255) return false;
+    s.remove_prefix(len);
+    if (++parts == 4) break;
+    if (s.empty() || s[0] != '.') return false;
+    s.remove_prefix(1);
+  }
+  return s.empty();
 }
 
 }  // namespace
@@ -67,7 +74,51 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+bool isIpv6Address(std::string_view s) {
+  // RFC 4291 §2.2: up to 8 groups of 1-4 hex digits, one "::" standing for at least one zero
+  // group, optionally ending in a dotted IPv4 address worth two groups. Three colons in a row
+  // are invalid (RFC 5118 §4.10).
+  if (s.size() < 2 || s.size() > 45) return false;
+  int groups = 0;
+  bool gap = false;
+  std::size_t i = 0;
+  if (s[0] == ':') {
+    if (s[1] != ':') return false;
+    gap = true;
+    i = 2;
+  }
+  while (i < s.size()) {
+    std::size_t j = i;
+    while (j < s.size() && isHex(s[j])) ++j;
+    if (j < s.size() && s[j] == '.') {
+      if (!isIpv4(s.substr(i))) return false;
+      groups += 2;
+      break;
+    }
+    if (j == i || j - i > 4) return false;
+    ++groups;
+    i = j;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    if (++i == s.size()) return false;  // a single trailing ':'
+    if (s[i] == ':') {
+      if (gap) return false;
+      gap = true;
+      ++i;
+    }
+  }
+  return gap ? groups <= 7 : groups == 8;
+}
+
+bool isHostName(std::string_view h) {
+  if (h.empty() || h.size() > 255) return false;
+  return std::all_of(h.begin(), h.end(),
+                     [](char c) { return isAlpha(c) || isDigit(c) || c == '-' || c == '.'; });
+}
+
 std::optional<std::uint32_t> parseNumber(std::string_view s, std::uint32_t max) {
+  // Leading zeros are valid (1*DIGIT) and do not count towards overflow.
+  while (s.size() > 1 && s[0] == '0') s.remove_prefix(1);
   if (s.empty() || s.size() > 10) return std::nullopt;
   std::uint64_t v = 0;
   for (char c : s) {
@@ -78,9 +129,28 @@ std::optional<std::uint32_t> parseNumber(std::string_view s, std::uint32_t max) 
   return static_cast<std::uint32_t>(v);
 }
 
+std::size_t firstParamLength(std::string_view params) {
+  bool quoted = false;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    char c = params[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ';') {
+      return i;
+    }
+  }
+  return params.size();
+}
+
 std::optional<std::string_view> findParam(std::string_view params, std::string_view name) {
   while (!params.empty()) {
-    std::size_t end = params.find(';');
+    std::size_t end = firstParamLength(params);
     std::string_view item = trim(params.substr(0, end));
     std::size_t eq = item.find('=');
     std::string_view key = trim(item.substr(0, eq));
@@ -88,7 +158,7 @@ std::optional<std::string_view> findParam(std::string_view params, std::string_v
       if (eq == std::string_view::npos) return std::string_view{};
       return trim(item.substr(eq + 1));
     }
-    if (end == std::string_view::npos) break;
+    if (end == params.size()) break;
     params.remove_prefix(end + 1);
   }
   return std::nullopt;
@@ -142,14 +212,10 @@ Result<Uri> parseUri(std::string_view text) {
     return uri;
   }
 
-  std::size_t q = rest.find('?');
-  if (q != std::string_view::npos) {
-    uri.headers = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-    if (!validEscapes(uri.headers)) return fail(Errc::kInvalidInput, "invalid URI headers");
-  }
-  // '@' cannot appear unescaped in user, password or host, so the last one ends userinfo.
-  std::size_t at = rest.rfind('@');
+  // '@' cannot appear unescaped anywhere else in a SIP URI, so the first one ends userinfo.
+  // It is looked for before splitting off headers: the user part may contain '?' (RFC 4475
+  // §3.1.1.2).
+  std::size_t at = rest.find('@');
   if (at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     rest = rest.substr(at + 1);
@@ -160,6 +226,12 @@ Result<Uri> parseUri(std::string_view text) {
     if (!validEscapes(uri.user) || !validEscapes(uri.password)) {
       return fail(Errc::kInvalidInput, "invalid character or escape in URI user part");
     }
+  }
+  std::size_t q = rest.find('?');
+  if (q != std::string_view::npos) {
+    uri.headers = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    if (!validEscapes(uri.headers)) return fail(Errc::kInvalidInput, "invalid URI headers");
   }
   std::size_t semi = rest.find(';');
   std::string_view hostport = rest.substr(0, semi);
@@ -173,7 +245,7 @@ Result<Uri> parseUri(std::string_view text) {
     if (close == std::string_view::npos) return fail(Errc::kInvalidInput, "unclosed IPv6 host");
     uri.host = hostport.substr(1, close - 1);
     uri.ipv6 = true;
-    if (!validIpv6(uri.host)) return fail(Errc::kInvalidInput, "invalid IPv6 host");
+    if (!isIpv6Address(uri.host)) return fail(Errc::kInvalidInput, "invalid IPv6 host");
     std::string_view after = hostport.substr(close + 1);
     if (!after.empty()) {
       if (after[0] != ':') return fail(Errc::kInvalidInput, "junk after IPv6 host");
@@ -187,7 +259,7 @@ Result<Uri> parseUri(std::string_view text) {
       portText = hostport.substr(pc + 1);
       if (portText.empty()) return fail(Errc::kInvalidInput, "empty port");
     }
-    if (!validHostname(uri.host)) return fail(Errc::kInvalidInput, "invalid host in URI");
+    if (!isHostName(uri.host)) return fail(Errc::kInvalidInput, "invalid host in URI");
   }
   if (!portText.empty()) {
     auto port = parseNumber(portText, 65535);

@@ -1,6 +1,7 @@
 #pragma once
 // SIP/SIPS URI (RFC 3261 §19.1) and the lexical helpers shared by the message parser.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,8 +33,20 @@ struct Uri {
 /// range, escapes); other schemes need only a valid scheme.
 Result<Uri> parseUri(std::string_view text);
 
-/// Looks up `name` in a ';'-separated parameter list (no leading ';'), case-insensitively.
+/// Looks up `name` in a ';'-separated parameter list (no leading ';'), case-insensitively;
+/// the value is trimmed, quotes kept. ';' inside a quoted value does not split.
 std::optional<std::string_view> findParam(std::string_view params, std::string_view name);
+
+/// Length of the first item of a ';'-separated parameter list: up to the first ';' outside a
+/// quoted string, or the whole text when there is none.
+std::size_t firstParamLength(std::string_view params);
+
+/// True for an IPv6 address in RFC 4291 text form (no brackets, IPv4 tail allowed).
+bool isIpv6Address(std::string_view text);
+
+/// True for a host name or IPv4 address as allowed in a SIP host (RFC 3261 §25.1; letters,
+/// digits, '-' and '.', leniently).
+bool isHostName(std::string_view text);
 
 /// Decodes %HH escapes; invalid escapes are kept as written.
 std::string unescape(std::string_view text);

@@ -163,11 +163,11 @@ std::optional<UserAgent::DialogInfo> UserAgent::dialogInfo(DialogHandle h) const
 
 void UserAgent::onRequest(TxnId id, const Message& request) {
   if (!request.requestUri().isSip() && !iequals(request.requestUri().scheme, "tel")) {
-    respond(id, 416, {{"Accept", "sip, sips, tel"}});  // §8.2.2.1
+    (void)respond(id, 416, {{"Accept", "sip, sips, tel"}});  // §8.2.2.1
     return;
   }
   if (std::string_view req = request.header(HeaderId::kRequire); !req.empty()) {
-    respond(id, 420, {{"Unsupported", std::string(req)}});  // §8.2.2.3: we require nothing
+    (void)respond(id, 420, {{"Unsupported", std::string(req)}});  // §8.2.2.3: we require nothing
     return;
   }
   if (!request.to().tag().empty()) {
@@ -175,19 +175,19 @@ void UserAgent::onRequest(TxnId id, const Message& request) {
     return;
   }
   if (request.maxForwards() == 0 && request.method() != Method::kOptions) {
-    respond(id, 483);
+    (void)respond(id, 483);
     return;
   }
   switch (request.method()) {
     case Method::kInvite:
       if (handler_ == nullptr) {
-        respond(id, 480);
+        (void)respond(id, 480);
         return;
       }
       handler_->onInvite(id, request);
       return;
     case Method::kOptions:
-      respond(id, 200, {{"Allow", std::string(kAllow)},
+      (void)respond(id, 200, {{"Allow", std::string(kAllow)},
                         {"Accept", "application/sdp"},
                         {"Supported", std::string(kSupported)}});
       return;
@@ -195,12 +195,12 @@ void UserAgent::onRequest(TxnId id, const Message& request) {
     case Method::kInfo:
     case Method::kUpdate:
     case Method::kPrack:
-      respond(id, 481);
+      (void)respond(id, 481);
       ++stats_.noDialog481;
       return;
     default:
       if (handler_ == nullptr) {
-        respond(id, 501);
+        (void)respond(id, 501);
         return;
       }
       handler_->onRequest(id, request);
@@ -211,12 +211,12 @@ void UserAgent::handleInDialog(TxnId id, const Message& request) {
   Dialog* d = findDialog(request);
   if (d == nullptr) {
     ++stats_.noDialog481;
-    respond(id, 481);  // §12.2.2
+    (void)respond(id, 481);  // §12.2.2
     return;
   }
   std::uint32_t cseq = request.cseq().number;
   if (d->remoteCSeqSet && cseq <= d->remoteCSeq) {
-    respond(id, 500, {}, {}, "CSeq Out of Order");  // §12.2.2
+    (void)respond(id, 500, {}, {}, "CSeq Out of Order");  // §12.2.2
     return;
   }
   d->remoteCSeq = cseq;
@@ -224,17 +224,17 @@ void UserAgent::handleInDialog(TxnId id, const Message& request) {
   DialogHandle h = d->handle;
   switch (request.method()) {
     case Method::kBye:
-      respond(id, 200);
+      (void)respond(id, 200);
       endDialog(h, DialogEnd::kRemoteBye);
       return;
     case Method::kInvite:
       if (d->inviteOut != 0) {
         ++stats_.glare491;
-        respond(id, 491);  // §14.2: our own re-INVITE is pending
+        (void)respond(id, 491);  // §14.2: our own re-INVITE is pending
         return;
       }
       if (d->inviteIn != 0 || !d->pending2xx.empty()) {
-        respond(id, 500, {{"Retry-After", "1"}});  // §14.2: previous INVITE still open
+        (void)respond(id, 500, {{"Retry-After", "1"}});  // §14.2: previous INVITE still open
         return;
       }
       d->inviteIn = id;
@@ -249,7 +249,7 @@ void UserAgent::handleInDialog(TxnId id, const Message& request) {
       break;
   }
   if (handler_ == nullptr) {
-    respond(id, 501);
+    (void)respond(id, 501);
     return;
   }
   handler_->onDialogRequest(h, id, request);
@@ -268,7 +268,7 @@ void UserAgent::onAck(const Message& ack) {
 }
 
 void UserAgent::onCancel(TxnId invite) {
-  respond(invite, 487);
+  (void)respond(invite, 487);
   if (handler_ != nullptr) handler_->onInviteCancelled(invite);
 }
 

@@ -7,15 +7,19 @@ namespace sb::sip {
 std::string_view reasonPhrase(int status) {
   switch (status) {
     case 100: return "Trying";
+    case 199: return "Early Dialog Terminated";
     case 180: return "Ringing";
     case 181: return "Call Is Being Forwarded";
     case 182: return "Queued";
     case 183: return "Session Progress";
     case 200: return "OK";
     case 202: return "Accepted";
+    case 204: return "No Notification";
     case 300: return "Multiple Choices";
     case 301: return "Moved Permanently";
     case 302: return "Moved Temporarily";
+    case 305: return "Use Proxy";
+    case 380: return "Alternative Service";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -24,10 +28,15 @@ std::string_view reasonPhrase(int status) {
     case 406: return "Not Acceptable";
     case 407: return "Proxy Authentication Required";
     case 408: return "Request Timeout";
+    case 410: return "Gone";
+    case 412: return "Conditional Request Failed";
     case 413: return "Request Entity Too Large";
     case 415: return "Unsupported Media Type";
+    case 414: return "Request-URI Too Long";
     case 416: return "Unsupported URI Scheme";
     case 420: return "Bad Extension";
+    case 421: return "Extension Required";
+    case 422: return "Session Interval Too Small";
     case 423: return "Interval Too Brief";
     case 480: return "Temporarily Unavailable";
     case 481: return "Call/Transaction Does Not Exist";
@@ -37,7 +46,9 @@ std::string_view reasonPhrase(int status) {
     case 486: return "Busy Here";
     case 487: return "Request Terminated";
     case 488: return "Not Acceptable Here";
+    case 489: return "Bad Event";
     case 491: return "Request Pending";
+    case 493: return "Undecipherable";
     case 500: return "Server Internal Error";
     case 501: return "Not Implemented";
     case 502: return "Bad Gateway";
@@ -45,10 +56,12 @@ std::string_view reasonPhrase(int status) {
     case 504: return "Server Time-out";
     case 505: return "Version Not Supported";
     case 513: return "Message Too Large";
+    case 580: return "Precondition Failure";
     case 600: return "Busy Everywhere";
     case 603: return "Decline";
     case 604: return "Does Not Exist Anywhere";
     case 606: return "Not Acceptable";
+    case 607: return "Unwanted";
     default: break;
   }
   if (status < 200) return "Session Progress";
@@ -113,9 +126,9 @@ std::string responseTopVia(const Message& req) {
   std::string_view params = via.params;
   bool hasReceived = false;
   while (!params.empty()) {
-    std::size_t semi = params.find(';');
+    std::size_t semi = firstParamLength(params);  // a quoted value may hold ';'
     std::string_view item = trim(params.substr(0, semi));
-    params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
+    params = semi == params.size() ? std::string_view{} : params.substr(semi + 1);
     if (item.empty()) continue;
     std::string_view key = trim(item.substr(0, item.find('=')));
     if (iequals(key, "rport") && item.find('=') == std::string_view::npos && !ip.empty()) {
@@ -151,7 +164,7 @@ MessageWriter responseTo(const Message& req, int status, std::string_view reason
     req.forEach(HeaderId::kRecordRoute, [&](std::string_view v) { w.header("Record-Route", v); });
   }
   w.header("From", req.header(HeaderId::kFrom));
-  if (!toTag.empty() && req.to().tag().empty()) {
+  if (!toTag.empty() && !req.to().param("tag")) {
     w.header("To", {req.header(HeaderId::kTo), ";tag=", toTag});
   } else {
     w.header("To", req.header(HeaderId::kTo));

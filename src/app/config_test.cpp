@@ -1,0 +1,91 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include "app/directory.h"
+
+namespace sb::app {
+namespace {
+
+constexpr const char* kGood = R"(
+sip:
+  listen:
+    - { transport: udp, address: 127.0.0.1, port: 5090 }
+tenants:
+  - id: a
+    domains: [a.example, 127.0.0.1]
+    extensions:
+      - { user: "1001", password: "long-enough-1" }
+    numbers:
+      - { number: "100", answer_after_ms: 50 }
+  - id: b
+    domains: [b.example]
+    extensions:
+      - { user: "1001", password: "long-enough-2" }
+)";
+
+TEST(ConfigTest, ParsesListenersTenantsAndDefaults) {
+  auto c = parseConfig(kGood, "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->sip.size(), 1u);
+  EXPECT_EQ(c->sip[0].port, 5090);
+  EXPECT_EQ(c->httpPort, 8080);
+  ASSERT_EQ(c->tenants.size(), 2u);
+  EXPECT_EQ(c->tenants[0].numbers[0].answerAfterMs, 50u);
+}
+
+TEST(ConfigTest, DirectoryIsolatesTenants) {
+  auto c = parseConfig(kGood, "t.yaml");
+  ASSERT_TRUE(c.ok());
+  Directory d(*c);
+  const TenantConfig* a = d.tenantByDomain("A.EXAMPLE");
+  const TenantConfig* b = d.tenantByDomain("b.example");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(d.extension(*a, "1001")->password, "long-enough-1");
+  EXPECT_EQ(d.extension(*b, "1001")->password, "long-enough-2");
+  EXPECT_EQ(d.extension(*b, "1002"), nullptr);
+  EXPECT_EQ(d.number("100")->first, a);
+  EXPECT_FALSE(d.number("200").has_value());
+  EXPECT_EQ(d.tenantByDomain("c.example"), nullptr);
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* expected;
+};
+
+TEST(ConfigTest, ErrorsNameTheLine) {
+  const BadCase cases[] = {
+      {"tenants:\n  - id: a\n    domains: [x]\n    extensions:\n      - { user: u, password: short }\n",
+       "t.yaml:5: extension 'u' needs a password of at least 8 characters"},
+      {"tenants:\n  - id: a\n    domains: [x]\n  - id: b\n    domains: [x]\n",
+       "t.yaml:5: domain 'x' already belongs to another tenant"},
+      {"sip:\n  listen:\n    - { transport: sctp }\n", "t.yaml:3: transport must be udp or tcp"},
+      {"bogus: 1\n", "t.yaml:1: unknown key 'bogus'"},
+      {"http:\n  port: 99999\n", "t.yaml:2: invalid value for 'port'"},
+      {"tenants:\n  - id: a\n    domains: [x]\n    numbers:\n      - { number: '1' }\n  - id: b\n"
+       "    domains: [y]\n    numbers:\n      - { number: '1' }\n",
+       "t.yaml:9: number '1' is already assigned"},
+      {"tenants: [ {id: a, domains: [x]}\n", "t.yaml:"},
+  };
+  for (const auto& c : cases) {
+    auto r = parseConfig(c.yaml, "t.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.error().message.find(c.expected), std::string::npos)
+        << "got: " << r.error().message;
+  }
+}
+
+TEST(ConfigTest, EmptyFileIsAnError) {
+  EXPECT_FALSE(parseConfig("", "e.yaml").ok());
+}
+
+TEST(ConfigTest, ExampleQuickstartIsValid) {
+  auto c = loadConfig(std::string(SB_SOURCE_DIR) + "/examples/quickstart.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->tenants.empty());
+}
+
+}  // namespace
+}  // namespace sb::app
