@@ -71,6 +71,7 @@ class DigestServer {
  public:
   /// Outcome of a verification.
   struct Verdict {
+    /// kOk: authenticated; kStale: answer again with a fresh nonce (401 stale=true); kFailed.
     enum class Kind { kOk, kStale, kFailed } kind = Kind::kFailed;
     std::string username;  ///< as sent (empty when the value did not parse)
     /// Short machine reason for a security event, never a secret: "ok", "stale_nonce",
@@ -79,7 +80,8 @@ class DigestServer {
     std::string reason;
   };
 
-  /// `secret` keys the nonce HMAC (non-empty; share it between nodes that share a clock).
+  /// `secret` keys the nonce HMAC (non-empty; share it between nodes that share a clock);
+  /// `nonceLifetime` must be positive; `clock` must outlive the server.
   DigestServer(std::string secret, const Clock& clock,
                Duration nonceLifetime = std::chrono::minutes(5));
 
@@ -90,10 +92,9 @@ class DigestServer {
   /// password or std::nullopt for an unknown user; an unknown user and a wrong password give the
   /// same verdict after the same work (a dummy password is hashed; constant-time compare).
   /// kStale only when the response is right for an authentic expired nonce.
-  Verdict verify(std::string_view authorizationValue, std::string_view method,
-                 std::string_view realm,
-                 const std::function<std::optional<std::string>(std::string_view user)>&
-                     passwordOf) const;
+  Verdict verify(
+      std::string_view authorizationValue, std::string_view method, std::string_view realm,
+      const std::function<std::optional<std::string>(std::string_view user)>& passwordOf) const;
 
  private:
   enum class NonceState { kValid, kStale, kInvalid };

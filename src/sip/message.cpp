@@ -451,7 +451,10 @@ Result<void> Message::parseStartLine(std::string_view line) {
   auto uri = parseUri(uriText);
   if (!uri) return fail(Errc::kInvalidInput, "invalid Request-URI: " + uri.error().message);
   // §19.1.1 table 1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
-  if (uri->isSip() && uri->raw.find('?') != std::string_view::npos) {
+  // The user part may hold '?' (RFC 4475 §3.1.1.2), so look only after it.
+  std::size_t at = uriText.find('@');
+  if (uri->isSip() && uriText.find('?', at == std::string_view::npos ? 0 : at) !=
+                          std::string_view::npos) {
     return fail(Errc::kInvalidInput, "headers in Request-URI");
   }
   requestUri_ = *uri;

@@ -226,14 +226,14 @@ TEST_F(TransactionTest, OverloadGetsStateless503) {
 
 std::string outgoingInvite(TransactionLayer& txns, std::string& branch) {
   branch = txns.newBranch();
-  return MessageWriter::request("INVITE", "sip:1001@127.0.0.1:5070")
-      .header("Via", {"SIP/2.0/UDP 127.0.0.1:5060;branch=", branch})
+  MessageWriter w = MessageWriter::request("INVITE", "sip:1001@127.0.0.1:5070");
+  w.header("Via", {"SIP/2.0/UDP 127.0.0.1:5060;branch=", branch})
       .header("Max-Forwards", "70")
       .header("From", "<sip:sb@127.0.0.1>;tag=a")
       .header("To", "<sip:1001@127.0.0.1>")
       .header("Call-ID", "out-1")
-      .header("CSeq", "1 INVITE")
-      .finish();
+      .header("CSeq", "1 INVITE");
+  return std::move(w).finish();
 }
 
 Message responseFor(const std::string& request, int status) {
@@ -293,13 +293,13 @@ TEST_F(TransactionTest, CancelWaitsForProvisional) {
 
 TEST_F(TransactionTest, NonInviteClientRetransmitsCappedAtT2) {
   std::string branch = txns.newBranch();
-  std::string req = MessageWriter::request("OPTIONS", "sip:x@127.0.0.1:5070")
-                        .header("Via", {"SIP/2.0/UDP 127.0.0.1:5060;branch=", branch})
+  MessageWriter w = MessageWriter::request("OPTIONS", "sip:x@127.0.0.1:5070");
+  w.header("Via", {"SIP/2.0/UDP 127.0.0.1:5060;branch=", branch})
                         .header("From", "<sip:sb@127.0.0.1>;tag=a")
                         .header("To", "<sip:x@127.0.0.1>")
                         .header("Call-ID", "opt-1")
-                        .header("CSeq", "1 OPTIONS")
-                        .finish();
+                        .header("CSeq", "1 OPTIONS");
+  std::string req = std::move(w).finish();
   txns.sendRequest(req, {Transport::kUdp, *Endpoint::parse("127.0.0.1", 5070), 0});
   advance(seconds(16));  // 0, .5, 1.5, 3.5, 7.5, 11.5, 15.5
   EXPECT_EQ(sender.count("OPTIONS "), 7u);

@@ -586,7 +586,8 @@ void UserAgent::onOutgoingResponse(TxnId id, Outgoing& out, const Message& respo
   int status = response.status();
   OutgoingHandle h = out.handle;
   if (status < 200) {
-    if (handler_ != nullptr) handler_->onOutgoingProgress(h, response);
+    // 100 Trying is hop-by-hop (§8.2.6.1): only 101-199 say something about the callee.
+    if (status > 100 && handler_ != nullptr) handler_->onOutgoingProgress(h, response);
     return;
   }
   if (status < 300) {

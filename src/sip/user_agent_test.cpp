@@ -259,8 +259,8 @@ TEST_P(UserAgentTest, RequestsOnAnEndedDialogAreRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Transports, UserAgentTest,
                          ::testing::Values(Transport::kUdp, Transport::kTcp),
-                         [](const auto& info) {
-                           return std::string(transportName(info.param));
+                         [](const ::testing::TestParamInfo<Transport>& p) {
+                           return std::string(transportName(p.param));
                          });
 
 }  // namespace

@@ -102,12 +102,14 @@ MessageWriter& MessageWriter::header(std::string_view name,
   return *this;
 }
 
-std::string MessageWriter::finish(std::string_view contentType, std::string_view body) && {
+std::string MessageWriter::finish(std::string_view contentType, std::string_view body) {
   if (!body.empty() && !contentType.empty()) header("Content-Type", contentType);
   char len[24];
   auto [end, ec] = std::to_chars(len, len + sizeof(len), body.size());
   out_.append("Content-Length: ").append(len, end).append("\r\n\r\n").append(body);
-  return std::move(out_);
+  std::string out = std::move(out_);
+  out_.clear();  // a moved-from string is only "valid but unspecified"
+  return out;
 }
 
 std::string responseTopVia(const Message& req) {

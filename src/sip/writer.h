@@ -37,7 +37,8 @@ class MessageWriter {
   /// Appends "Name: " followed by the concatenation of `parts`.
   MessageWriter& header(std::string_view name, std::initializer_list<std::string_view> parts);
   /// Appends Content-Type (when a body is given), Content-Length, the blank line and the body.
-  std::string finish(std::string_view contentType = {}, std::string_view body = {}) &&;
+  /// Leaves the writer empty.
+  std::string finish(std::string_view contentType = {}, std::string_view body = {});
 
  private:
   std::string out_;
