@@ -165,7 +165,7 @@ void TimerWheel::collect(std::uint64_t from, std::uint64_t to) {
       if (nodes_[i].due <= to) {
         unlink(i);
         nodes_[i].state = State::kFiring;
-        firing_.push_back(TimerId{i, nodes_[i].generation});
+        firing_.push_back(Due{nodes_[i].due, TimerId{i, nodes_[i].generation}});
       }
       i = next;
     }
@@ -173,9 +173,8 @@ void TimerWheel::collect(std::uint64_t from, std::uint64_t to) {
   // Within one revolution slots are passed in tick order and each list is in start order, so
   // firing_ is already sorted; stable_sort keeps start order among timers of the same tick.
   if (elapsed > n) {
-    std::stable_sort(
-        firing_.begin() + static_cast<std::ptrdiff_t>(begin), firing_.end(),
-        [this](TimerId a, TimerId b) { return nodes_[a.index].due < nodes_[b.index].due; });
+    std::stable_sort(firing_.begin() + static_cast<std::ptrdiff_t>(begin), firing_.end(),
+                     [](const Due& a, const Due& b) { return a.tick < b.tick; });
   }
 }
 
@@ -184,7 +183,7 @@ std::size_t TimerWheel::fireCollected() {
   // Indexing (not iterators, not references): callbacks may grow the slab, and a throwing
   // callback leaves cursor_ at the rest, which the next advance() runs first.
   while (cursor_ < firing_.size()) {
-    TimerId id = firing_[cursor_++];
+    TimerId id = firing_[cursor_++].id;
     if (nodes_[id.index].generation != id.generation) continue;  // cancelled by a callback
     assert(nodes_[id.index].state == State::kFiring);
     Callback cb = release(id.index);

@@ -71,6 +71,10 @@ class TimerWheel {
     std::uint32_t head = kNone;
     std::uint32_t tail = kNone;
   };
+  struct Due {
+    std::uint64_t tick;  // copied out of the node: sorting a catch-up touches no nodes
+    TimerId id;
+  };
 
   std::uint64_t dueTick(Duration delay) const;
   std::uint32_t allocate();
@@ -96,8 +100,8 @@ class TimerWheel {
   std::vector<std::uint64_t> occupied_;  // bit per non-empty slot: skips idle slots, untilNext
   std::vector<Node> nodes_;              // the slab
   std::vector<std::uint32_t> free_;
-  std::vector<TimerId> firing_;  // collected due timers, in firing order
-  std::size_t cursor_ = 0;       // next entry of firing_ to run
+  std::vector<Due> firing_;  // collected due timers, in firing order
+  std::size_t cursor_ = 0;   // next entry of firing_ to run
   std::size_t live_ = 0;
   bool advancing_ = false;
 };

@@ -5,6 +5,7 @@
 #include <map>
 #include <ostream>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -259,6 +260,23 @@ TEST_F(TimerWheelTest, CallbacksGrowingTheSlabAreSafe) {
   EXPECT_EQ(wheel.size(), 10000u);
   EXPECT_EQ(step(seconds(1)), 10000u);
   EXPECT_EQ(fired, 10000);
+}
+
+TEST_F(TimerWheelTest, ThrowingCallbackLeavesTheRestForTheNextAdvance) {
+  // Callbacks must not throw (docs/errors.md); if one does, no other timer is lost.
+  std::vector<int> order;
+  wheel.start(milliseconds(10), [&] { order.push_back(1); });
+  wheel.start(milliseconds(10), [] { throw std::runtime_error("bug"); });
+  wheel.start(milliseconds(20), [&] { order.push_back(3); });
+  wheel.start(seconds(1), [&] { order.push_back(4); });
+  EXPECT_THROW(step(milliseconds(20)), std::runtime_error);
+  EXPECT_EQ(order, (std::vector<int>{1}));
+  EXPECT_EQ(wheel.size(), 2u);
+  EXPECT_EQ(wheel.untilNext(clock.now()), Duration::zero());
+  EXPECT_EQ(step(milliseconds(10)), 1u);
+  EXPECT_EQ(order, (std::vector<int>{1, 3}));
+  EXPECT_EQ(step(seconds(1)), 1u);
+  EXPECT_EQ(order, (std::vector<int>{1, 3, 4}));
 }
 
 TEST_F(TimerWheelTest, SizeCountsLiveTimers) {
