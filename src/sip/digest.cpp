@@ -447,7 +447,10 @@ DigestServer::NonceState DigestServer::checkNonce(std::string_view nonce,
 std::vector<std::string> DigestServer::challenges(std::string_view realm, bool stale) const {
   std::string nonce = issueNonce(realm);
   std::vector<std::string> out;
-  for (digest::Algorithm alg : {digest::Algorithm::kSha256, digest::Algorithm::kMd5}) {
+  // MD5 first: SIPp, sipsak and many deployed phones read only the topmost challenge and know
+  // only MD5 (pinned by tests/integration/test_md5_only_peers_register.py); RFC 8760 clients
+  // that read every challenge still find SHA-256 below it.
+  for (digest::Algorithm alg : {digest::Algorithm::kMd5, digest::Algorithm::kSha256}) {
     std::string c = "Digest realm=";
     digest::appendQuoted(c, realm);
     c += ", nonce=\"" + nonce + "\", algorithm=";

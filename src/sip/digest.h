@@ -85,7 +85,8 @@ class DigestServer {
   DigestServer(std::string secret, const Clock& clock,
                Duration nonceLifetime = std::chrono::minutes(5));
 
-  /// WWW-Authenticate values for a 401: SHA-256 first, then MD5 (RFC 8760 §2.4), qop="auth".
+  /// WWW-Authenticate values for a 401: MD5 first (for clients that read only the topmost
+  /// one), then SHA-256 (RFC 8760), both qop="auth" with one shared nonce.
   std::vector<std::string> challenges(std::string_view realm, bool stale) const;
 
   /// Checks an Authorization value for `method` in `realm`. `passwordOf(user)` returns the

@@ -305,7 +305,7 @@ class DigestServerTest : public ::testing::Test {
     return std::nullopt;
   };
 
-  // Challenge `which` (0 = SHA-256, 1 = MD5) for `realm`, as a client sees it.
+  // Challenge `which` (0 = MD5, 1 = SHA-256) for `realm`, as a client sees it.
   digest::Challenge challenge(std::size_t which, std::string_view realm = "demo") {
     auto ch = digest::parseChallenge(server.challenges(realm, false).at(which));
     EXPECT_TRUE(ch.ok());
@@ -321,11 +321,11 @@ class DigestServerTest : public ::testing::Test {
   }
 };
 
-TEST_F(DigestServerTest, ChallengesOfferSha256ThenMd5WithQopAuth) {
+TEST_F(DigestServerTest, ChallengesOfferMd5ThenSha256WithQopAuth) {
   auto values = server.challenges("demo", false);
   ASSERT_EQ(values.size(), 2u);
-  auto sha = digest::parseChallenge(values[0]);
-  auto md5 = digest::parseChallenge(values[1]);
+  auto md5 = digest::parseChallenge(values[0]);
+  auto sha = digest::parseChallenge(values[1]);
   ASSERT_TRUE(sha.ok() && md5.ok());
   EXPECT_EQ(sha->algorithm, Algorithm::kSha256);
   EXPECT_EQ(md5->algorithm, Algorithm::kMd5);
@@ -438,7 +438,7 @@ TEST_F(DigestServerTest, LegacyAnswerWithoutQopIsRefused) {
 }
 
 TEST_F(DigestServerTest, UnsupportedAlgorithmIsReported) {
-  std::string a = answer(1, "1001", "right-password");
+  std::string a = answer(0, "1001", "right-password");
   a.replace(a.find("algorithm=MD5"), 13, "algorithm=MD5-sess");
   EXPECT_EQ(verify(a).reason, "unsupported");
 }

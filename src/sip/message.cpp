@@ -65,16 +65,17 @@ constexpr std::array<HeaderEntry, 53> kHeaders{{
     {"subscription-state", HeaderId::kSubscriptionState},
 }};
 
-bool isTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") (§25.1).
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (char c : std::string_view("-.!%*_+`'~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool isTokenChar(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 bool isToken(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), isTokenChar);
@@ -171,7 +172,37 @@ bool validTokenDisplayName(std::string_view s) {
 
 // RFC 3261 §25.1: outside quoted strings a header line holds no control characters (CR and LF
 // are gone after unfolding); inside one, only as a quoted-pair (RFC 4475 §3.1.1.2 has "\<NUL>").
+bool isControl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+
+// SWAR test of 8 bytes at once: false when none is below 0x20 or equal to 0x7f. Existence is
+// exact; HTAB also answers true and is sorted out bytewise.
+bool mayHoldControl(std::uint64_t x) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  std::uint64_t below20 = (x - kOnes * 0x20) & ~x & kHigh;
+  std::uint64_t del = x ^ (kOnes * 0x7f);
+  return ((below20 | ((del - kOnes) & ~del & kHigh))) != 0;
+}
+
+bool hasControl(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (!mayHoldControl(word)) continue;
+    for (std::size_t k = i; k < i + 8; ++k) {
+      if (isControl(static_cast<unsigned char>(s[k]))) return true;
+    }
+  }
+  for (; i < s.size(); ++i) {
+    if (isControl(static_cast<unsigned char>(s[i]))) return true;
+  }
+  return false;
+}
+
 bool validLineText(std::string_view line, bool allowQuoted) {
+  if (!hasControl(line)) return true;  // the common case, 8 bytes per step
+  if (!allowQuoted) return false;
   bool quoted = false;
   for (std::size_t i = 0; i < line.size(); ++i) {
     auto c = static_cast<unsigned char>(line[i]);
@@ -179,8 +210,8 @@ bool validLineText(std::string_view line, bool allowQuoted) {
       ++i;
       continue;
     }
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-    if (c == '"' && allowQuoted) quoted = !quoted;
+    if (isControl(c)) return false;
+    if (c == '"') quoted = !quoted;
   }
   return true;
 }
@@ -202,7 +233,8 @@ Result<CSeq> parseCSeq(std::string_view text) {
 }
 
 // Requests that can establish a dialog carry exactly one SIP or SIPS Contact (§8.1.1.8;
-// RFC 3265 §3.1.1, RFC 3515 §2.4.1).
+// RFC 3265 §3.1.1, RFC 3515 §2.4.1). Only "at most one" is enforced: RFC 2543 peers omit it
+// (RFC 4475 §3.4.1).
 bool createsDialog(Method m) {
   return m == Method::kInvite || m == Method::kSubscribe || m == Method::kRefer;
 }
@@ -241,8 +273,11 @@ Method methodFromName(std::string_view name) {
 }
 
 HeaderId headerIdFromName(std::string_view name) {
+  if (name.empty()) return HeaderId::kOther;
+  char first = name[0];
+  if (first >= 'A' && first <= 'Z') first = static_cast<char>(first - 'A' + 'a');
   for (const auto& e : kHeaders) {
-    if (iequals(e.name, name)) return e.id;
+    if (e.name.size() == name.size() && e.name[0] == first && iequals(e.name, name)) return e.id;
   }
   return HeaderId::kOther;
 }
@@ -309,6 +344,10 @@ Result<NameAddr> parseNameAddr(std::string_view text) {
     if (rest[0] != ';') return fail(Errc::kInvalidInput, "junk after URI");
     na.params = rest.substr(1);
     if (!validParams(na.params)) return fail(Errc::kInvalidInput, "invalid header parameter");
+    // tag-param = "tag" EQUAL token (§25.1): a valueless tag would read as "no tag".
+    if (auto tag = na.param("tag"); tag && tag->empty()) {
+      return fail(Errc::kInvalidInput, "tag without a value");
+    }
   }
   auto uri = parseUri(uriText);
   if (!uri) return uri.error();
@@ -376,8 +415,14 @@ Result<Via> parseVia(std::string_view text) {
     if (!port) return fail(Errc::kInvalidInput, "invalid Via port");
     via.port = *port;
   }
-  if (auto b = via.param("branch")) via.branch = *b;
-  if (auto r = via.param("received")) via.received = *r;
+  // via-branch and via-received need a value (§25.1); only rport may be a flag (RFC 3581).
+  auto branch = via.param("branch");
+  auto received = via.param("received");
+  if ((branch && branch->empty()) || (received && received->empty())) {
+    return fail(Errc::kInvalidInput, "Via branch/received without a value");
+  }
+  if (branch) via.branch = *branch;
+  if (received) via.received = *received;
   via.rport = via.param("rport").has_value();
   return via;
 }
@@ -490,8 +535,14 @@ Result<void> Message::parseInPlace(bool datagram, const ParseLimits& limits) {
 
   // Returns the end of the line starting at p (index of CR or LF), or npos.
   auto lineEnd = [&](std::size_t p) -> std::size_t {
-    while (p < n && data[p] != '\r' && data[p] != '\n') ++p;
-    return p < n ? p : std::string_view::npos;
+    if (p >= n) return std::string_view::npos;
+    auto offset = [&](const void* hit) {
+      return static_cast<std::size_t>(static_cast<const char*>(hit) - data);
+    };
+    const void* lf = std::memchr(data + p, '\n', n - p);
+    std::size_t stop = lf != nullptr ? offset(lf) : n;
+    if (const void* cr = std::memchr(data + p, '\r', stop - p)) return offset(cr);
+    return stop < n ? stop : std::string_view::npos;
   };
   auto eolLength = [&](std::size_t p) -> std::size_t {
     return (data[p] == '\r' && p + 1 < n && data[p + 1] == '\n') ? 2 : 1;

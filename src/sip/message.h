@@ -58,6 +58,8 @@ struct NameAddr {
   std::optional<std::string_view> param(std::string_view name) const;
 };
 /// Parses a name-addr / addr-spec. For addr-spec, ';' params belong to the header (§20.10).
+/// Rejects LWS inside <...>, an unquoted display name that is not tokens, empty or malformed
+/// header params (";;", "tag=") and a valueless tag. Errors: kInvalidInput.
 Result<NameAddr> parseNameAddr(std::string_view text);
 
 /// One via-parm (RFC 3261 §20.42, RFC 3581 rport).
@@ -72,7 +74,9 @@ struct Via {
   /// A parameter by name (case-insensitive); "" for a flag; nullopt when absent.
   std::optional<std::string_view> param(std::string_view name) const;
 };
-/// Parses one via-parm ("SIP/2.0/UDP host:port;branch=...").
+/// Parses one via-parm ("SIP/2.0/UDP host:port;branch=..."); LWS around '/' and ':' allowed.
+/// The host must be a host name, IPv4 or bracketed IPv6 address; branch and received need a
+/// value. Errors: kInvalidInput.
 Result<Via> parseVia(std::string_view text);
 
 /// CSeq header (§20.16).
@@ -109,9 +113,12 @@ class Message {
  public:
   /// Parses one complete message (a datagram, or one frame cut from a stream). Validates the
   /// start line, the mandatory headers (Via, From, To, Call-ID, CSeq; Max-Forwards defaults
-  /// to 70), CSeq/method agreement, duplicate singleton headers and Content-Length.
+  /// to 70), CSeq/method agreement, duplicate singleton headers, Content-Length, control
+  /// characters (allowed only as quoted-pairs), every Via, request Contacts (one SIP/SIPS
+  /// Contact at most in INVITE, SUBSCRIBE, REFER) and no headers in a SIP Request-URI.
   /// `datagram`: a body longer than Content-Length is truncated (§18.3); absent
-  /// Content-Length means "rest of datagram".
+  /// Content-Length means "rest of datagram". On a stream Content-Length and the blank line
+  /// are required. Errors: kUnsupported for a SIP version other than 2.0, else kInvalidInput.
   static Result<Message> parse(std::string_view bytes, bool datagram = true,
                                const ParseLimits& limits = {});
 
@@ -131,7 +138,8 @@ class Message {
   const std::vector<Header>& headers() const { return headers_; }
   /// First value of a header, "" when absent.
   std::string_view header(HeaderId id) const;
-  /// First value of a header by name (case-insensitive, for kOther headers).
+  /// First value of a header by name, case-insensitive; a known name also finds its compact
+  /// form ("Call-ID" finds "i:").
   std::string_view header(std::string_view name) const;
   std::size_t count(HeaderId id) const;
   /// Calls f(value) for every value of the header, in order.
@@ -180,9 +188,11 @@ class Message {
   Source source_;
 };
 
-/// Best-effort 400 for bytes that failed to parse: when the Via, From, To, Call-ID and CSeq
-/// lines of a request can still be found, returns a response naming `why`; else nullopt
-/// (the bytes are dropped, RFC 3261 §16.3 / §18.3).
+/// Best-effort 400 for bytes that failed to parse: when the Via lines (all of them, in order),
+/// From, To, Call-ID and CSeq of a request can still be found and parse on their own, returns
+/// a response naming `why`, with a To tag derived from the request when it had none
+/// (§8.2.6.2); else nullopt and the bytes are dropped (§18.3). Never answers a response or an
+/// ACK. The result always parses with Message::parse.
 std::optional<std::string> badRequestResponse(std::string_view bytes, std::string_view why);
 
 }  // namespace sb::sip

@@ -119,9 +119,9 @@ void checkResponseTo(Message& req, bool v6) {
   check(!resp->isRequest() && resp->status() == 200, "wrong status line");
   check(resp->body() == "v=0\r\n", "wrong body");
   check(resp->callId() == req.callId(), "Call-ID changed");
-  check(resp->cseq().number == req.cseq().number &&
-            resp->cseq().methodText == req.cseq().methodText,
-        "CSeq changed");
+  check(
+      resp->cseq().number == req.cseq().number && resp->cseq().methodText == req.cseq().methodText,
+      "CSeq changed");
   check(resp->count(HeaderId::kVia) == req.count(HeaderId::kVia), "Via count changed");
   check(resp->count(HeaderId::kRecordRoute) == req.count(HeaderId::kRecordRoute),
         "Record-Route count changed");

@@ -245,19 +245,23 @@ TEST(TortureValidTest, LongValues) {  // §3.1.1.7 longreq
   for (int i = 0; i < 10; ++i) extreme += "extreme";
   std::string longValue(2000, 'v');
   std::string msg = "INVITE sip:user@example.com SIP/2.0\r\n";
-  msg += "To: \"I have a user name of " + extreme + " proportion\"<sip:user@example.com:6000;"
-         "unknownparam1=very" + longValue + ";longparam" + std::string(300, 'n') +
+  msg += "To: \"I have a user name of " + extreme +
+         " proportion\"<sip:user@example.com:6000;"
+         "unknownparam1=very" +
+         longValue + ";longparam" + std::string(300, 'n') +
          "=shortvalue;verylongParameterNameWithNoValue" + std::string(300, 'x') + ">\r\n";
-  msg += "F: sip:" + std::string(500, 'c') + "@example.net;tag=12982398248309874932;"
-         "unknownheaderparam" + std::string(400, 'p') + "=" + longValue + "\r\n";
+  msg += "F: sip:" + std::string(500, 'c') +
+         "@example.net;tag=12982398248309874932;"
+         "unknownheaderparam" +
+         std::string(400, 'p') + "=" + longValue + "\r\n";
   msg += "Call-ID: longreq.one" + std::string(1000, 'r') + "@example.com\r\n";
   msg += "CSeq: 3882340 INVITE\r\n";
   msg += "Unknown-" + std::string(200, 'L') + "-Header: unknown-" + longValue + ";x=" + longValue +
          "\r\n";
   const char* viaNames[] = {"Via", "v", "V", "ViA", "vIA"};
   for (int i = 33; i > 0; --i) {
-    msg += std::string(viaNames[i % 5]) + ": SIP/2.0/TCP sip" + std::to_string(i) +
-           ".example.com\r\n";
+    msg +=
+        std::string(viaNames[i % 5]) + ": SIP/2.0/TCP sip" + std::to_string(i) + ".example.com\r\n";
   }
   msg += "Via: SIP/2.0/TCP 192.0.2.1;received=192.0.2.1;branch=z9hG4bK" + std::string(200, 'b') +
          "\r\nMax-Forwards: 70\r\nContact: <sip:" + std::string(500, 'c') +
@@ -380,7 +384,8 @@ CSeq: 1 MESSAGE
 Content-Transfer-Encoding: binary
 Content-Type: multipart/mixed;boundary="===============0174466930=="
 Date: Thu, 02 Sep 2004 21:24:02 GMT
-)SIP") + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+)SIP") +
+                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   auto m = Message::parse(msg);
   ASSERT_PARSED(m);
   EXPECT_EQ(m->method(), Method::kMessage);
@@ -431,22 +436,25 @@ TEST(TortureValidTest, ApplicationLayerCasesParse) {
   std::vector<std::pair<const char*, std::string>> cases = {
       {"unkscm", replaced(kOptions, "OPTIONS sip:user@example.com",
                           "OPTIONS nobodyknowsthisscheme:totallyopaquecontent")},
-      {"novelsc", replaced(kOptions, "OPTIONS sip:user@example.com",
-                           "OPTIONS soap.beep://192.0.2.103:3002")},
+      {"novelsc",
+       replaced(kOptions, "OPTIONS sip:user@example.com", "OPTIONS soap.beep://192.0.2.103:3002")},
       {"unksm2", replaced(replaced(kOptions, "To: <sip:user@example.com>", "To: isbn:2983792873"),
                           "<sip:caller@example.net>", "<http://www.example.com>")},
       {"zeromf", replaced(kOptions, "Max-Forwards: 70", "Max-Forwards: 0")},
       {"badbranch", replaced(kOptions, "branch=z9hG4bK776asdhds", "branch=z9hG4bK")},
-      {"cparam01", replaced(kOptions, "Max-Forwards: 70",
-                            "Max-Forwards: 70\nContact: sip:+19725552222@gw1.example.net;unknownparam")},
-      {"cparam02", replaced(kOptions, "Max-Forwards: 70",
-                            "Max-Forwards: 70\nContact: <sip:+19725552222@gw1.example.net;unknownparam>")},
+      {"cparam01",
+       replaced(kOptions, "Max-Forwards: 70",
+                "Max-Forwards: 70\nContact: sip:+19725552222@gw1.example.net;unknownparam")},
+      {"cparam02",
+       replaced(kOptions, "Max-Forwards: 70",
+                "Max-Forwards: 70\nContact: <sip:+19725552222@gw1.example.net;unknownparam>")},
       {"regescrt", replaced(kOptions, "Max-Forwards: 70",
                             "Max-Forwards: 70\nContact: "
                             "<sip:user@example.com?Route=%3Csip:sip.example.com%3E>")},
-      {"bext01", replaced(kOptions, "Max-Forwards: 70",
-                          "Max-Forwards: 70\nRequire: nothingSupportsThis, nothingSupportsThisEither"
-                          "\nProxy-Require: noProxiesSupportThis, norDoAnyProxiesSupportThis")},
+      {"bext01",
+       replaced(kOptions, "Max-Forwards: 70",
+                "Max-Forwards: 70\nRequire: nothingSupportsThis, nothingSupportsThisEither"
+                "\nProxy-Require: noProxiesSupportThis, norDoAnyProxiesSupportThis")},
       {"nocl", replaced(kOptions, "Content-Length: 0\n", "")},
       {"lf-only", std::string(kOptions)},
   };
@@ -496,7 +504,8 @@ TEST(TortureValidTest, Ipv6Variants) {
 
   for (const char* uri : {"sip:[2001:db8::10:5070]", "sip:[2001:db8::10]:5070",
                           "sip:user@[::ffff:192.0.2.10]", "sip:user@[2001:db8::192.0.2.1]"}) {
-    EXPECT_TRUE(parseText(replaced(kOptions, "sip:user@example.com SIP", std::string(uri) + " SIP")).ok())
+    EXPECT_TRUE(
+        parseText(replaced(kOptions, "sip:user@example.com SIP", std::string(uri) + " SIP")).ok())
         << uri;
   }
   for (const char* via : {"[2001:db8::9:1]:5060;received=[2001:db8::9:255];branch=z9hG4bKas3",
@@ -511,10 +520,11 @@ TEST(TortureValidTest, Ipv6Variants) {
   EXPECT_EQ(received->received, "[2001:db8::9:255]");
 
   // §4.2 ipv6-bad and §4.10 three colons.
-  EXPECT_FALSE(parseText(replaced(kOptions, "sip:user@example.com SIP", "sip:2001:db8::10 SIP")).ok());
   EXPECT_FALSE(
-      parseText(replaced(kOptions, "sip:user@example.com SIP", "sip:user@[2001:db8:::192.0.2.1] SIP"))
-          .ok());
+      parseText(replaced(kOptions, "sip:user@example.com SIP", "sip:2001:db8::10 SIP")).ok());
+  EXPECT_FALSE(parseText(replaced(kOptions, "sip:user@example.com SIP",
+                                  "sip:user@[2001:db8:::192.0.2.1] SIP"))
+                   .ok());
   EXPECT_FALSE(parseText(replaced(kOptions, "host.example.com:5060", "[2001:db8:::9:1]")).ok());
 }
 
@@ -524,28 +534,33 @@ struct InvalidCase {
   const char* name;
   std::string text;  // LF line ends
   Errc code;
-  const char* why;   // substring of the error message
+  const char* why;  // substring of the error message
 };
 
 std::vector<InvalidCase> invalidCases() {
-  auto swap = [](std::string_view from, std::string_view to) { return replaced(kOptions, from, to); };
+  auto swap = [](std::string_view from, std::string_view to) {
+    return replaced(kOptions, from, to);
+  };
   auto addHeader = [](std::string_view line) {
     return replaced(kOptions, "Max-Forwards: 70", "Max-Forwards: 70\n" + std::string(line));
   };
-  const std::string invite = replaced(replaced(kOptions, "OPTIONS sip", "INVITE sip"),
-                                      "63104 OPTIONS", "63104 INVITE");
+  const std::string invite =
+      replaced(replaced(kOptions, "OPTIONS sip", "INVITE sip"), "63104 OPTIONS", "63104 INVITE");
   auto inviteWith = [&](std::string_view line) {
     return replaced(invite, "Max-Forwards: 70", "Max-Forwards: 70\n" + std::string(line));
   };
   const auto kBad = Errc::kInvalidInput;
   return {
-      {"badinv01", swap("host.example.com:5060;branch=z9hG4bK776asdhds", "192.0.2.15;;,;,,"), kBad, "Via"},
+      {"badinv01", swap("host.example.com:5060;branch=z9hG4bK776asdhds", "192.0.2.15;;,;,,"), kBad,
+       "Via"},
       {"badinv01-params", swap(";tag=1928301774", ";;tag=1928301774"), kBad, "From"},
-      {"badinv01-contact", addHeader("Contact: \"Joe\" <sip:joe@example.org>;;;;"), kBad, "Contact"},
+      {"badinv01-contact", addHeader("Contact: \"Joe\" <sip:joe@example.org>;;;;"), kBad,
+       "Contact"},
       {"clerr", swap("Content-Length: 0\n\n", "Content-Length: 9999\n\nv=0\n"), kBad, "shorter"},
       {"ncl", swap("Content-Length: 0", "Content-Length: -999"), kBad, "Content-Length"},
       {"cl-empty", swap("Content-Length: 0", "Content-Length:"), kBad, "Content-Length"},
-      {"cl-overflow", swap("Content-Length: 0", "Content-Length: 4294967296"), kBad, "Content-Length"},
+      {"cl-overflow", swap("Content-Length: 0", "Content-Length: 4294967296"), kBad,
+       "Content-Length"},
       {"mcl01", swap("Content-Length: 0", "Content-Length: 0\nl: 5"), kBad, "Content-Length"},
       {"scalar02", swap("CSeq: 63104", "CSeq: 36893488147419103232"), kBad, "CSeq"},
       {"scalarlg-mf", swap("Max-Forwards: 70", "Max-Forwards: 300"), kBad, "Max-Forwards"},
@@ -565,49 +580,60 @@ std::vector<InvalidCase> invalidCases() {
        "Request-URI"},
       {"lwsruri", swap("sip:user@example.com SIP", "sip:user@example.com; lr SIP"), kBad,
        "Request-URI"},
-      {"lwsstart", swap("OPTIONS sip:user@example.com SIP/2.0", "OPTIONS  sip:user@example.com  SIP/2.0"),
-       kBad, "Request-URI"},
+      {"lwsstart",
+       swap("OPTIONS sip:user@example.com SIP/2.0", "OPTIONS  sip:user@example.com  SIP/2.0"), kBad,
+       "Request-URI"},
       {"trws", swap("SIP/2.0\nVia", "SIP/2.0 \nVia"), kBad, "malformed"},
-      {"escruri", swap("sip:user@example.com SIP", "sip:user@example.com?Route=%3Csip:example.com%3E SIP"),
+      {"escruri",
+       swap("sip:user@example.com SIP", "sip:user@example.com?Route=%3Csip:example.com%3E SIP"),
        kBad, "headers in Request-URI"},
       {"regbadct", addHeader("Contact: sip:user@example.com?Route=%3Csip:sip.example.com%3E"), kBad,
        "Contact"},
-      {"badaspec", swap("To: <sip:user@example.com>", "To: \"Watson, Thomas\" < sip:t.watson@ieee.org >"),
-       kBad, "To"},
+      {"badaspec",
+       swap("To: <sip:user@example.com>", "To: \"Watson, Thomas\" < sip:t.watson@ieee.org >"), kBad,
+       "To"},
       {"baddn", swap("\"Caller\" <sip:", "Bell, Alexander <sip:"), kBad, "From"},
-      {"badvers", swap("OPTIONS sip:user@example.com SIP/2.0", "OPTIONS sip:t.watson@ieee.org SIP/7.0"),
+      {"badvers",
+       swap("OPTIONS sip:user@example.com SIP/2.0", "OPTIONS sip:t.watson@ieee.org SIP/7.0"),
        Errc::kUnsupported, "version"},
       {"badvers-response", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/7.0 200 OK"),
        Errc::kUnsupported, "version"},
-      {"bigcode", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 4294967301 better not break"),
-       kBad, "status"},
-      {"code-2-digits", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 20 OK"), kBad, "status"},
+      {"bigcode",
+       swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 4294967301 better not break"), kBad,
+       "status"},
+      {"code-2-digits", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 20 OK"), kBad,
+       "status"},
       {"code-099", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 099 Low"), kBad, "status"},
-      {"code-700", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 700 High"), kBad, "status"},
+      {"code-700", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 700 High"), kBad,
+       "status"},
       {"code-glued", swap("OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 200OK"), kBad, "status"},
-      {"no-version", swap("OPTIONS sip:user@example.com SIP/2.0", "OPTIONS sip:user@example.com"), kBad,
-       "request line"},
+      {"no-version", swap("OPTIONS sip:user@example.com SIP/2.0", "OPTIONS sip:user@example.com"),
+       kBad, "request line"},
       {"http", swap("OPTIONS sip:user@example.com SIP/2.0", "HTTP/1.1 200 OK"), kBad, "method"},
       {"method-not-token", swap("OPTIONS sip", "OPT(ONS sip"), kBad, "method"},
-      {"insuf-via", swap("Via: SIP/2.0/UDP host.example.com:5060;branch=z9hG4bK776asdhds\n", ""), kBad,
-       "Via"},
-      {"insuf-from", swap("From: \"Caller\" <sip:caller@example.net>;tag=1928301774\n", ""), kBad, "From"},
+      {"insuf-via", swap("Via: SIP/2.0/UDP host.example.com:5060;branch=z9hG4bK776asdhds\n", ""),
+       kBad, "Via"},
+      {"insuf-from", swap("From: \"Caller\" <sip:caller@example.net>;tag=1928301774\n", ""), kBad,
+       "From"},
       {"insuf-to", swap("To: <sip:user@example.com>\n", ""), kBad, "To"},
       {"insuf-callid", swap("Call-ID: a84b4c76e66710@pc33.example.net\n", ""), kBad, "Call-ID"},
       {"insuf-cseq", swap("CSeq: 63104 OPTIONS\n", ""), kBad, "CSeq"},
-      {"callid-space", swap("Call-ID: a84b4c76e66710@pc33.example.net", "Call-ID: a b"), kBad, "Call-ID"},
+      {"callid-space", swap("Call-ID: a84b4c76e66710@pc33.example.net", "Call-ID: a b"), kBad,
+       "Call-ID"},
       {"multi01-callid", addHeader("i: other@192.0.2.2"), kBad, "duplicate"},
       {"multi01-to", addHeader("To: sip:other@example.net"), kBad, "duplicate"},
       {"multi01-from", addHeader("f: sip:caller@example.net;tag=2923420123"), kBad, "duplicate"},
       {"multi01-cseq", addHeader("CSeq: 59 OPTIONS"), kBad, "duplicate"},
       {"multi01-mf", addHeader("Max-Forwards: 5"), kBad, "duplicate"},
       {"multi01-ct", addHeader("Content-Type: a/b\nc: c/d"), kBad, "duplicate"},
-      {"wildcard-from", swap("\"Caller\" <sip:caller@example.net>;tag=1928301774", "*"), kBad, "From"},
+      {"wildcard-from", swap("\"Caller\" <sip:caller@example.net>;tag=1928301774", "*"), kBad,
+       "From"},
       {"unkscheme-contact-invite", inviteWith("Contact: <tel:+12015550123>"), kBad, "SIP or SIPS"},
       {"http-contact-invite", inviteWith("Contact: <http://example.com/x>"), kBad, "SIP or SIPS"},
       {"two-contacts-invite", inviteWith("Contact: <sip:a@x>, <sip:b@y>"), kBad, "SIP or SIPS"},
       {"wildcard-contact-invite", inviteWith("Contact: *"), kBad, "SIP or SIPS"},
-      {"via-no-sent-by", swap("UDP host.example.com:5060;branch=z9hG4bK776asdhds", "UDP"), kBad, "Via"},
+      {"via-no-sent-by", swap("UDP host.example.com:5060;branch=z9hG4bK776asdhds", "UDP"), kBad,
+       "Via"},
       {"via-version", swap("Via: SIP/2.0/UDP", "Via: SIP/3.0/UDP"), kBad, "Via"},
       {"via-no-transport", swap("Via: SIP/2.0/UDP", "Via: SIP/2.0"), kBad, "Via"},
       {"via-bad-port", swap("host.example.com:5060", "host.example.com:99999"), kBad, "Via"},
@@ -620,7 +646,10 @@ std::vector<InvalidCase> invalidCases() {
       {"nul-in-value", swap("Call-ID: a84b4c76e66710", std::string("Call-ID: a84b4c\0", 16)), kBad,
        "control"},
       {"bel-in-start-line", swap("OPTIONS sip", "OPTIONS\x07 sip"), kBad, "control"},
-      {"del-in-header", addHeader("Subject: a\x7f" "b"), kBad, "control"},
+      {"del-in-header",
+       addHeader("Subject: a\x7f"
+                 "b"),
+       kBad, "control"},
       {"unescaped-ctl-in-quotes", swap("\"Caller\"", "\"Cal\x01ler\""), kBad, "control"},
       {"bare-cr", addHeader("Subject: a\rb"), kBad, "header"},
       {"fold-first", swap("Via:", " Via:"), kBad, "continuation"},
@@ -641,7 +670,8 @@ TEST(TortureInvalidTest, EveryCaseFailsForItsReason) {
       continue;
     }
     EXPECT_EQ(m.error().code, c.code) << c.name << ": " << m.error().message;
-    EXPECT_NE(m.error().message.find(c.why), std::string::npos) << c.name << ": " << m.error().message;
+    EXPECT_NE(m.error().message.find(c.why), std::string::npos)
+        << c.name << ": " << m.error().message;
   }
 }
 
@@ -652,7 +682,8 @@ Via: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf
 Content-Type: application/sdp
 l: 150
 
-)SIP" + std::string(kSdp)).ok());
+)SIP" + std::string(kSdp))
+                   .ok());
 }
 
 TEST(TortureInvalidTest, GarbageAndLimits) {
@@ -680,7 +711,8 @@ TEST(TortureInvalidTest, GarbageAndLimits) {
 // ---- Framing ----
 
 TEST(FramingTest, DatagramBodyLongerThanContentLengthIsTruncated) {
-  auto m = parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 4\n\nv=0\nextra"));
+  auto m =
+      parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 4\n\nv=0\nextra"));
   ASSERT_PARSED(m);
   EXPECT_EQ(m->body(), "v=0\r");
 }
@@ -699,9 +731,13 @@ TEST(FramingTest, StreamRequiresContentLengthAndBlankLine) {
   auto noCl = parseText(replaced(kOptions, "Content-Length: 0\n", ""), false);
   ASSERT_FALSE(noCl.ok());
   EXPECT_NE(noCl.error().message.find("Content-Length required"), std::string::npos);
-  EXPECT_FALSE(parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 0\n"), false).ok());
-  EXPECT_FALSE(parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 5\n\nabc"), false).ok());
-  auto withBody = parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 3\n\nabc"), false);
+  EXPECT_FALSE(
+      parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 0\n"), false).ok());
+  EXPECT_FALSE(
+      parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 5\n\nabc"), false)
+          .ok());
+  auto withBody =
+      parseText(replaced(kOptions, "Content-Length: 0\n\n", "Content-Length: 3\n\nabc"), false);
   ASSERT_PARSED(withBody);
   EXPECT_EQ(withBody->body(), "abc");
 }
@@ -853,15 +889,33 @@ TEST(NameAddrTest, Forms) {
   ASSERT_PARSED(quotedParam);
   EXPECT_EQ(quotedParam->tag(), "9");
   EXPECT_EQ(quotedParam->param("x"), "\"semi;colon\"");
-  EXPECT_EQ(parseNameAddr("<sip:a@b>;+sip.instance=\"<urn:uuid:1>\";reg-id=1")->param("reg-id"), "1");
+  EXPECT_EQ(parseNameAddr("<sip:a@b>;+sip.instance=\"<urn:uuid:1>\";reg-id=1")->param("reg-id"),
+            "1");
 }
 
 TEST(NameAddrTest, Rejects) {
-  for (const char* text : {"", "\"unterminated <sip:a@b>", "\"name\" sip:a@b", "\"name\" x <sip:a@b>",
-                           "<sip:a@b", "<sip:a@b> junk", "< sip:a@b>", "<sip:a@b >", "Bell, A <sip:a@b>",
-                           "<sip:a@b>;", "<sip:a@b>;;tag=1", "<sip:a@b>;tag=", "<sip:a@b>;tag=a b",
-                           "<sip:a@b>;x=\"open", "<sip:a@b>;=1", "sip:a@b?x=y", "sip:a b@c", "<>",
-                           "<nonsense>", "* ;expires=0"}) {
+  for (const char* text : {"",
+                           "\"unterminated <sip:a@b>",
+                           "\"name\" sip:a@b",
+                           "\"name\" x <sip:a@b>",
+                           "<sip:a@b",
+                           "<sip:a@b> junk",
+                           "< sip:a@b>",
+                           "<sip:a@b >",
+                           "Bell, A <sip:a@b>",
+                           "<sip:a@b>;",
+                           "<sip:a@b>;;tag=1",
+                           "<sip:a@b>;tag=",
+                           "<sip:a@b>;tag=a b",
+                           "<sip:a@b>;x=\"open",
+                           "<sip:a@b>;=1",
+                           "<sip:a@b>;tag",
+                           "<sip:a@b>;TAG;x=1",
+                           "sip:a@b?x=y",
+                           "sip:a b@c",
+                           "<>",
+                           "<nonsense>",
+                           "* ;expires=0"}) {
     EXPECT_FALSE(parseNameAddr(text).ok()) << text;
   }
 }
@@ -878,7 +932,8 @@ TEST(ViaTest, Forms) {
   EXPECT_EQ(v->param("RPORT"), "");
   EXPECT_FALSE(v->param("maddr").has_value());
 
-  auto spaced = parseVia(" SIP / 2.0 / TCP  host.example.com : 5061 ; rport = 1234 ; branch = z9hG4bKx ");
+  auto spaced =
+      parseVia(" SIP / 2.0 / TCP  host.example.com : 5061 ; rport = 1234 ; branch = z9hG4bKx ");
   ASSERT_PARSED(spaced);
   EXPECT_EQ(spaced->transport, "TCP");
   EXPECT_EQ(spaced->host, "host.example.com");
@@ -898,11 +953,12 @@ TEST(ViaTest, Forms) {
 }
 
 TEST(ViaTest, Rejects) {
-  for (const char* text : {"", "SIP/2.0/UDP", "SIP/2.0/UDP ", "SIP/2.0 host", "SIP/2.1/UDP host",
-                           "SIPS/2.0/UDP host", "SIP/2.0/UDP host:0", "SIP/2.0/UDP host:x",
-                           "SIP/2.0/UDP [::1", "SIP/2.0/UDP [::1]x", "SIP/2.0/UDP [1::2::3]",
-                           "SIP/2.0/UDP a b", "SIP/2.0/UDP host;", "SIP/2.0/UDP host;;branch=1",
-                           "SIP/2.0/UDP/ host", "SIP/2.0/U(P host"}) {
+  for (const char* text :
+       {"", "SIP/2.0/UDP", "SIP/2.0/UDP ", "SIP/2.0 host", "SIP/2.1/UDP host", "SIPS/2.0/UDP host",
+        "SIP/2.0/UDP host:0", "SIP/2.0/UDP host:x", "SIP/2.0/UDP [::1", "SIP/2.0/UDP [::1]x",
+        "SIP/2.0/UDP [1::2::3]", "SIP/2.0/UDP a b", "SIP/2.0/UDP host;",
+        "SIP/2.0/UDP host;;branch=1", "SIP/2.0/UDP/ host", "SIP/2.0/U(P host",
+        "SIP/2.0/UDP host;branch", "SIP/2.0/UDP host;received;branch=z9hG4bK1"}) {
     EXPECT_FALSE(parseVia(text).ok()) << text;
   }
 }
@@ -941,7 +997,8 @@ Content-Length: 9999
   EXPECT_EQ(m->cseq().method, Method::kInvite);
   EXPECT_EQ(badRequestResponse(bad, "x"), badRequestResponse(bad, "x"));  // stable To tag
 
-  std::string tagged = replaced(bad, "To: <sip:bob@example.com>", "To: <sip:bob@example.com>;tag=b");
+  std::string tagged =
+      replaced(bad, "To: <sip:bob@example.com>", "To: <sip:bob@example.com>;tag=b");
   auto taggedResp = Message::parse(*badRequestResponse("\r\n" + tagged, "why"), false);
   ASSERT_PARSED(taggedResp);
   EXPECT_EQ(taggedResp->to().tag(), "b");
@@ -957,12 +1014,12 @@ TEST(BadRequestTest, UnsalvageableOrResponsesGetNothing) {
   EXPECT_FALSE(badRequestResponse(replaced(req, "CSeq: 63104 OPTIONS", "CSeq: 1 ACK"), "x"));
   EXPECT_FALSE(badRequestResponse(replaced(req, "OPTIONS sip", "ACK sip"), "x"));
   EXPECT_FALSE(badRequestResponse(replaced(req, "a84b4c76e66710", std::string("a\0b", 3)), "x"));
-  EXPECT_FALSE(badRequestResponse(replaced(req, "OPTIONS sip:user@example.com SIP/2.0",
-                                           "SIP/2.0 200 OK"), "x"));
-  EXPECT_FALSE(badRequestResponse(replaced(req, "OPTIONS sip:user@example.com SIP/2.0",
-                                           "sip/2.0 200 OK"), "x"));
-  EXPECT_FALSE(badRequestResponse("\r\n" + replaced(req, "OPTIONS sip:user@example.com SIP/2.0",
-                                                    "SIP/2.0 200 OK"), "x"));
+  EXPECT_FALSE(badRequestResponse(
+      replaced(req, "OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 200 OK"), "x"));
+  EXPECT_FALSE(badRequestResponse(
+      replaced(req, "OPTIONS sip:user@example.com SIP/2.0", "sip/2.0 200 OK"), "x"));
+  EXPECT_FALSE(badRequestResponse(
+      "\r\n" + replaced(req, "OPTIONS sip:user@example.com SIP/2.0", "SIP/2.0 200 OK"), "x"));
   EXPECT_FALSE(badRequestResponse("", "x"));
   EXPECT_FALSE(badRequestResponse("\r\n\r\n", "x"));
   EXPECT_FALSE(badRequestResponse("garbage without lines", "x"));

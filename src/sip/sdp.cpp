@@ -1,53 +1,136 @@
 #include "sip/sdp.h"
 
 #include <algorithm>
+#include <bitset>
+#include <cassert>
 #include <charconv>
-
-#include "sip/uri.h"
+#include <limits>
 
 namespace sb::sip::sdp {
 namespace {
 
-constexpr std::size_t kMaxMedia = 64;
-constexpr std::size_t kMaxFormats = 128;
+constexpr std::size_t kNpos = std::string_view::npos;
+constexpr int kMaxPayloadType = 127;
+constexpr int kTelephoneEventPt = 101;
+constexpr int kMaxPtimeMs = 1000;
 
+// RFC 3551 §6, tables 4 and 5: the static payload types and their default rtpmap.
 struct StaticType {
   int pt;
-  const char* name;
+  std::string_view name;
   int rate;
+  int channels;
 };
-constexpr StaticType kStatic[] = {{0, "PCMU", 8000}, {3, "GSM", 8000},  {4, "G723", 8000},
-                                  {8, "PCMA", 8000}, {9, "G722", 8000}, {18, "G729", 8000}};
+constexpr StaticType kStatic[] = {
+    {0, "PCMU", 8000, 1},   {3, "GSM", 8000, 1},    {4, "G723", 8000, 1},   {5, "DVI4", 8000, 1},
+    {6, "DVI4", 16000, 1},  {7, "LPC", 8000, 1},    {8, "PCMA", 8000, 1},   {9, "G722", 8000, 1},
+    {10, "L16", 44100, 2},  {11, "L16", 44100, 1},  {12, "QCELP", 8000, 1}, {13, "CN", 8000, 1},
+    {14, "MPA", 90000, 1},  {15, "G728", 8000, 1},  {16, "DVI4", 11025, 1}, {17, "DVI4", 22050, 1},
+    {18, "G729", 8000, 1},  {25, "CelB", 90000, 1}, {26, "JPEG", 90000, 1}, {28, "nv", 90000, 1},
+    {31, "H261", 90000, 1}, {32, "MPV", 90000, 1},  {33, "MP2T", 90000, 1}, {34, "H263", 90000, 1}};
 
-std::optional<int> toInt(std::string_view s, int max) {
-  int v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0 || v > max) return std::nullopt;
+template <class Pred>
+const StaticType* findStatic(Pred pred) {
+  const auto* it = std::find_if(std::begin(kStatic), std::end(kStatic), pred);
+  return it == std::end(kStatic) ? nullptr : it;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+// RFC 4566 §9 token-char: visible ASCII except " ( ) , / : ; < = > ? @ [ \ ].
+bool isTokenChar(char c) {
+  return c > 0x20 && c < 0x7F && std::string_view("\"(),/:;<=>?@[\\]").find(c) == kNpos;
+}
+
+// Non-empty and every character passes.
+template <class Pred>
+bool allOf(std::string_view s, Pred pred) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), pred);
+}
+
+bool isToken(std::string_view s) {
+  return allOf(s, isTokenChar);
+}
+
+// proto = token *("/" token)
+bool isProto(std::string_view s) {
+  if (s.empty() || s.front() == '/' || s.back() == '/' || s.find("//") != kNpos) return false;
+  return allOf(s, [](char c) { return c == '/' || isTokenChar(c); });
+}
+
+// IPv4/IPv6 literals and host names; deliberately narrow, the value ends up in RTP sockets.
+bool isAddress(std::string_view s) {
+  return s.size() <= 255 && allOf(s, [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  c == '.' || c == ':' || c == '-' || c == '_';
+         });
+}
+
+// RFC 4566 §9 non-ws-string: VCHAR and bytes >= 0x80.
+bool isNonWsString(std::string_view s) {
+  return allOf(s, [](char c) { return static_cast<unsigned char>(c) > 0x20 && c != 0x7F; });
+}
+
+// Decimal digits only (from_chars alone would take "-0"), at most `max`.
+template <class T>
+std::optional<T> toNumber(std::string_view s, T max = std::numeric_limits<T>::max()) {
+  if (s.size() > 20 || !allOf(s, [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+  T v{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v > max) return std::nullopt;
   return v;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
+// Space-separated fields; runs of spaces count as one separator, fields are never empty.
+std::vector<std::string_view> fields(std::string_view s) {
   std::vector<std::string_view> out;
-  while (true) {
-    std::size_t p = s.find(sep);
-    if (p != 0) out.push_back(s.substr(0, p));
-    if (p == std::string_view::npos) break;
-    s.remove_prefix(p + 1);
+  while (!s.empty()) {
+    std::size_t start = s.find_first_not_of(' ');
+    if (start == kNpos) break;
+    s.remove_prefix(start);
+    std::size_t end = s.find(' ');
+    out.push_back(s.substr(0, end));
+    s.remove_prefix(end == kNpos ? s.size() : end);
   }
   return out;
 }
 
-std::optional<Direction> directionFrom(std::string_view a) {
-  if (a == "sendrecv") return Direction::kSendRecv;
-  if (a == "sendonly") return Direction::kSendOnly;
-  if (a == "recvonly") return Direction::kRecvOnly;
-  if (a == "inactive") return Direction::kInactive;
+std::string_view trimBlanks(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t");
+  if (b == kNpos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+// Indexed by Direction.
+constexpr std::string_view kDirectionNames[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
+
+std::optional<Direction> directionFrom(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kDirectionNames); ++i) {
+    if (kDirectionNames[i] == name) return static_cast<Direction>(i);
+  }
   return std::nullopt;
 }
 
-Error lineError(std::size_t line, const std::string& why) {
-  return Error{Errc::kInvalidInput, "SDP line " + std::to_string(line) + ": " + why};
+// c=IN <IP4|IP6> <address>[/<ttl>[/<count>]] (RFC 4566 §5.7); the multicast suffixes are
+// checked and dropped.
+std::optional<std::string_view> connectionAddress(std::string_view value) {
+  auto f = fields(value);
+  if (f.size() != 3 || f[0] != "IN" || (f[1] != "IP4" && f[1] != "IP6")) return std::nullopt;
+  std::string_view addr = f[2];
+  std::size_t slash = addr.find('/');
+  if (slash != kNpos) {
+    std::string_view suffix = addr.substr(slash + 1);
+    std::size_t second = suffix.find('/');
+    if (!toNumber<int>(suffix.substr(0, second), 65535)) return std::nullopt;
+    if (second != kNpos && !toNumber<int>(suffix.substr(second + 1), 65535)) return std::nullopt;
+    addr = addr.substr(0, slash);
+  }
+  if (!isAddress(addr)) return std::nullopt;
+  return addr;
 }
 
 Format* findFormat(Media& m, int pt) {
@@ -57,241 +140,435 @@ Format* findFormat(Media& m, int pt) {
   return nullptr;
 }
 
-// a=rtpmap / a=fmtp / direction / ptime / rtcp for a media section (or the session).
-Result<void> mediaAttribute(Media& m, std::string_view name, std::string_view value,
-                            std::size_t line) {
+// Marks a payload type as seen; false when it already was.
+bool firstSight(std::bitset<kMaxPayloadType + 1>& seen, int pt) {
+  auto i = static_cast<std::size_t>(pt);
+  if (seen.test(i)) return false;
+  seen.set(i);
+  return true;
+}
+
+Error lineError(std::size_t line, std::string_view why) {
+  return fail(Errc::kInvalidInput, "SDP line " + std::to_string(line) + ": " + std::string(why));
+}
+
+// One pass over the lines; every check names the line it failed on.
+class Parser {
+ public:
+  Result<Session> run(std::string_view text);
+
+ private:
+  Result<void> onLine(char type, std::string_view value);
+  Result<void> onOrigin(std::string_view value);
+  Result<void> onName(std::string_view value);
+  Result<void> onTiming(std::string_view value);
+  Result<void> onConnection(std::string_view value);
+  Result<void> onMedia(std::string_view value);
+  Result<void> addFormats(Media& m, const std::vector<std::string_view>& f);
+  Result<void> onAttribute(std::string_view value);
+  Result<void> onMediaAttribute(Media& m, std::string_view name, std::string_view value);
+  Result<void> onRtcp(Media& m, std::string_view value);
+  Result<void> onRtpmap(Media& m, std::string_view value);
+  Result<void> onFmtp(Media& m, std::string_view value);
+  Result<void> finish() const;
+  Error error(std::string_view why) const { return lineError(line_, why); }
+  bool inMedia() const { return !s_.media.empty(); }
+
+  Session s_;
+  std::size_t line_ = 0;
+  bool sawOrigin_ = false;
+  bool sawName_ = false;
+  bool sawConnection_ = false;                   // in the current section (session or latest m=)
+  std::vector<std::size_t> mediaLines_;          // line of each m=, for checks done at the end
+  std::bitset<kMaxPayloadType + 1> rtpmapSeen_;  // in the current m= section
+  std::bitset<kMaxPayloadType + 1> fmtpSeen_;
+};
+
+Result<Session> Parser::run(std::string_view text) {
+  bool sawVersion = false;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == kNpos ? text.size() : nl + 1);
+    ++line_;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;  // stray blank lines (often a trailing one) are harmless
+    if (line.find('\0') != kNpos || line.find('\r') != kNpos)
+      return error("NUL or CR inside a line");
+    if (line.size() < 2 || line[1] != '=') return error("expected <type>=<value>");
+    if (!sawVersion) {
+      if (line != "v=0") return error("description must start with v=0");
+      sawVersion = true;
+      continue;
+    }
+    if (auto r = onLine(line[0], line.substr(2)); !r) return r.error();
+  }
+  if (!sawVersion) return fail(Errc::kInvalidInput, "SDP: empty description");
+  if (auto r = finish(); !r) return r.error();
+  return std::move(s_);
+}
+
+Result<void> Parser::onLine(char type, std::string_view value) {
+  // RFC 4566 §5: a parser must reject a description with a type letter it does not know.
+  constexpr std::string_view kKnown = "vosiuepcbtrzkam";
+  constexpr std::string_view kSessionOnly = "vosuepztr";
+  if (kKnown.find(type) == kNpos) return error("unknown line type");
+  if (inMedia() && kSessionOnly.find(type) != kNpos) {
+    return error(std::string(1, type) + "= line inside a media section");
+  }
+  if (type == 'v') return error("repeated v= line");
+  if (type == 'o') return onOrigin(value);
+  if (type == 's') return onName(value);
+  if (type == 't') return onTiming(value);
+  if (type == 'c') return onConnection(value);
+  if (type == 'm') return onMedia(value);
+  if (type == 'a') return onAttribute(value);
+  return {};  // i= u= e= p= b= r= z= k=: nothing a contact center acts on
+}
+
+Result<void> Parser::onName(std::string_view value) {
+  if (sawName_) return error("repeated s= line");
+  sawName_ = true;
+  s_.name = value.empty() ? "-" : std::string(value);  // "s=" is common though RFC 4566 wants "s= "
+  return {};
+}
+
+// o=<username> <sess-id> <sess-version> IN <IP4|IP6> <unicast-address> (RFC 4566 §5.2)
+Result<void> Parser::onOrigin(std::string_view value) {
+  if (sawOrigin_) return error("repeated o= line");
+  auto f = fields(value);
+  if (f.size() != 6) return error("o= needs 6 fields");
+  auto id = toNumber<std::uint64_t>(f[1]);
+  auto version = toNumber<std::uint64_t>(f[2]);
+  if (!isNonWsString(f[0])) return error("invalid o= username");
+  if (!id) return error("invalid o= session id");
+  if (!version) return error("invalid o= session version");
+  if (f[3] != "IN" || (f[4] != "IP4" && f[4] != "IP6")) return error("o= must be IN IP4|IP6");
+  if (!isAddress(f[5])) return error("invalid o= address");
+  s_.originUser = f[0];
+  s_.sessionId = *id;
+  s_.sessionVersion = *version;
+  s_.originAddress = f[5];
+  sawOrigin_ = true;
+  return {};
+}
+
+// t=<start> <stop>: NTP seconds, checked but not kept (we only do "t=0 0" sessions).
+Result<void> Parser::onTiming(std::string_view value) {
+  auto f = fields(value);
+  if (f.size() == 2 && toNumber<std::uint64_t>(f[0]) && toNumber<std::uint64_t>(f[1])) return {};
+  return error("invalid t= line");
+}
+
+Result<void> Parser::onConnection(std::string_view value) {
+  if (sawConnection_) return error("repeated c= line");
+  auto addr = connectionAddress(value);
+  if (!addr) return error("invalid c= line (want IN IP4|IP6 <address>[/ttl])");
+  (inMedia() ? s_.media.back().connectionAddress : s_.connectionAddress) = *addr;
+  sawConnection_ = true;
+  return {};
+}
+
+// m=<media> <port>[/<number of ports>] <proto> <fmt> ... (RFC 4566 §5.14)
+Result<void> Parser::onMedia(std::string_view value) {
+  if (!sawOrigin_ || !sawName_) return error("m= before the o= and s= lines");
+  if (s_.media.size() >= kMaxMedia) return error("too many media sections (max 64)");
+  auto f = fields(value);
+  if (f.size() < 4) return error("m= needs media, port, proto and at least one format");
+  if (f.size() - 3 > kMaxFormats) return error("too many formats (max 128)");
+  Media m;
+  if (!isToken(f[0])) return error("invalid media type");
+  m.type = f[0];
+  std::size_t slash = f[1].find('/');
+  auto port = toNumber<int>(f[1].substr(0, slash), 65535);
+  if (!port) return error("invalid port (want 0..65535)");
+  m.port = *port;
+  if (slash != kNpos) {
+    auto count = toNumber<int>(f[1].substr(slash + 1), 65535);
+    if (!count || *count == 0 || *port + *count - 1 > 65535) return error("invalid port count");
+    m.portCount = *count;
+  }
+  if (!isProto(f[2])) return error("invalid m= proto");
+  m.proto = f[2];
+  if (auto r = addFormats(m, f); !r) return r;
+  s_.media.push_back(std::move(m));
+  mediaLines_.push_back(line_);
+  sawConnection_ = false;
+  rtpmapSeen_.reset();
+  fmtpSeen_.reset();
+  return {};
+}
+
+Result<void> Parser::addFormats(Media& m, const std::vector<std::string_view>& f) {
+  const bool rtp = isRtp(m.proto);
+  std::bitset<kMaxPayloadType + 1> seen;
+  m.formats.reserve(f.size() - 3);
+  for (std::size_t i = 3; i < f.size(); ++i) {
+    Format fmt;
+    if (!rtp) {
+      if (!isToken(f[i])) return error("invalid m= format");
+      fmt.payloadType = -1;
+      fmt.encoding = f[i];
+      m.formats.push_back(std::move(fmt));
+      continue;
+    }
+    auto pt = toNumber<int>(f[i]);
+    if (!pt) return error("invalid payload type");
+    if (*pt > kMaxPayloadType) return error("payload type out of range (0..127)");
+    if (!firstSight(seen, *pt)) return error("duplicate payload type");
+    fmt.payloadType = *pt;
+    if (const auto* st = findStatic([&](const StaticType& t) { return t.pt == *pt; })) {
+      fmt.encoding = st->name;
+      fmt.clockRate = st->rate;
+      fmt.channels = st->channels;
+    }
+    m.formats.push_back(std::move(fmt));
+  }
+  return {};
+}
+
+Result<void> Parser::onAttribute(std::string_view value) {
+  std::size_t colon = value.find(':');
+  std::string_view name = value.substr(0, colon);
+  std::string_view v = colon == kNpos ? std::string_view{} : value.substr(colon + 1);
+  if (!isToken(name)) return error("invalid attribute name");
+  if (inMedia()) return onMediaAttribute(s_.media.back(), name, v);
+  if (auto d = directionFrom(name)) {
+    s_.direction = *d;
+  } else {
+    s_.attributes.emplace_back(name, v);
+  }
+  return {};
+}
+
+Result<void> Parser::onMediaAttribute(Media& m, std::string_view name, std::string_view value) {
   if (auto d = directionFrom(name)) {
     m.direction = d;
     return {};
   }
-  if (name == "rtpmap" || name == "fmtp") {
-    std::size_t sp = value.find(' ');
-    auto pt = toInt(value.substr(0, sp), 127);
-    if (!pt || sp == std::string_view::npos) return lineError(line, "invalid a=" + std::string(name));
-    Format* f = findFormat(m, *pt);
-    if (f == nullptr) return {};  // attribute for a format not in the m= line: ignored
-    std::string_view rest = trim(value.substr(sp + 1));
-    if (name == "fmtp") {
-      f->fmtp = rest;
-      return {};
-    }
-    auto parts = split(rest, '/');
-    if (parts.size() < 2 || parts[0].empty()) return lineError(line, "invalid a=rtpmap");
-    auto rate = toInt(parts[1], 1000000);
-    if (!rate || *rate == 0) return lineError(line, "invalid clock rate");
-    f->encoding = parts[0];
-    f->clockRate = *rate;
-    if (parts.size() > 2) {
-      auto ch = toInt(parts[2], 16);
-      if (!ch || *ch == 0) return lineError(line, "invalid channel count");
-      f->channels = *ch;
-    }
-    return {};
-  }
   if (name == "ptime") {
-    auto p = toInt(value, 1000);
-    if (!p || *p == 0) return lineError(line, "invalid ptime");
-    m.ptime = *p;
+    auto f = fields(value);
+    auto ms = f.size() == 1 ? toNumber<int>(f[0], kMaxPtimeMs) : std::nullopt;
+    if (!ms || *ms == 0) return error("invalid a=ptime (want 1..1000 ms)");
+    m.ptime = *ms;
     return {};
   }
-  if (name == "rtcp") {
-    auto p = toInt(value.substr(0, value.find(' ')), 65535);
-    if (!p) return lineError(line, "invalid rtcp port");
-    m.rtcpPort = *p;
-    return {};
-  }
+  if (name == "rtcp") return onRtcp(m, value);
+  if (isRtp(m.proto) && name == "rtpmap") return onRtpmap(m, value);
+  if (isRtp(m.proto) && name == "fmtp") return onFmtp(m, value);
   m.attributes.emplace_back(name, value);
   return {};
 }
 
-Result<std::string> connectionAddress(std::string_view value, std::size_t line) {
-  auto parts = split(value, ' ');
-  if (parts.size() != 3 || parts[0] != "IN" || (parts[1] != "IP4" && parts[1] != "IP6")) {
-    return lineError(line, "invalid c= line");
+// a=rtcp:<port> [IN IP4|IP6 <address>] (RFC 3605); the address is checked, not kept.
+Result<void> Parser::onRtcp(Media& m, std::string_view value) {
+  auto f = fields(value);
+  auto port = f.empty() ? std::nullopt : toNumber<int>(f[0], 65535);
+  bool addressOk = f.size() == 1 || (f.size() == 4 && f[1] == "IN" &&
+                                     (f[2] == "IP4" || f[2] == "IP6") && isAddress(f[3]));
+  if (!port || !addressOk) return error("invalid a=rtcp");
+  m.rtcpPort = *port;
+  return {};
+}
+
+// a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>] (RFC 4566 §6)
+Result<void> Parser::onRtpmap(Media& m, std::string_view value) {
+  auto f = fields(value);
+  auto pt = f.size() == 2 ? toNumber<int>(f[0], kMaxPayloadType) : std::nullopt;
+  if (!pt) return error("invalid a=rtpmap (want <payload type> <name>/<rate>)");
+  std::size_t slash = f[1].find('/');
+  if (slash == kNpos) return error("invalid a=rtpmap (want <payload type> <name>/<rate>)");
+  std::string_view encoding = f[1].substr(0, slash);
+  std::string_view rest = f[1].substr(slash + 1);
+  std::size_t second = rest.find('/');
+  auto rate = toNumber<int>(rest.substr(0, second));
+  std::optional<int> channels = 1;
+  if (second != kNpos) channels = toNumber<int>(rest.substr(second + 1), 255);
+  if (!isToken(encoding)) return error("invalid a=rtpmap encoding name");
+  if (!rate || *rate == 0) return error("invalid a=rtpmap clock rate");
+  if (!channels || *channels == 0) return error("invalid a=rtpmap channel count");
+  if (!firstSight(rtpmapSeen_, *pt)) return error("repeated a=rtpmap for one payload type");
+  Format* fmt = findFormat(m, *pt);
+  if (fmt == nullptr) return {};  // maps a type the m= line does not list: nothing to name
+  fmt->encoding = encoding;
+  fmt->clockRate = *rate;
+  fmt->channels = *channels;
+  return {};
+}
+
+// a=fmtp:<payload type> <format specific parameters> (RFC 4566 §6); kept verbatim, trimmed.
+Result<void> Parser::onFmtp(Media& m, std::string_view value) {
+  std::size_t sp = value.find(' ');
+  auto pt = toNumber<int>(value.substr(0, sp), kMaxPayloadType);
+  if (!pt) return error("invalid a=fmtp payload type");
+  if (!firstSight(fmtpSeen_, *pt)) return error("repeated a=fmtp for one payload type");
+  Format* fmt = findFormat(m, *pt);
+  if (fmt == nullptr) return {};
+  fmt->fmtp = sp == kNpos ? std::string_view{} : trimBlanks(value.substr(sp + 1));
+  return {};
+}
+
+Result<void> Parser::finish() const {
+  if (!sawOrigin_) return fail(Errc::kInvalidInput, "SDP: missing o= line");
+  if (!sawName_) return fail(Errc::kInvalidInput, "SDP: missing s= line");
+  // RFC 4566 §5.7: every stream needs a c=, its own or the session's. A disabled one (port 0)
+  // is never sent to, so it may go without.
+  for (std::size_t i = 0; i < s_.media.size(); ++i) {
+    const Media& m = s_.media[i];
+    if (m.port != 0 && m.connectionAddress.empty() && s_.connectionAddress.empty()) {
+      return lineError(mediaLines_[i], "m= section without c= and no session-level c=");
+    }
   }
-  std::string_view addr = parts[2].substr(0, parts[2].find('/'));  // drop /ttl
-  if (addr.empty()) return lineError(line, "empty connection address");
-  return std::string(addr);
+  return {};
+}
+
+std::string_view addressType(std::string_view address) {
+  return address.find(':') != kNpos ? "IP6" : "IP4";
+}
+
+void appendAttribute(std::string& out, std::string_view name, std::string_view value) {
+  out.append("a=").append(name);
+  if (!value.empty()) out.append(":").append(value);
+  out += "\r\n";
+}
+
+void appendAddress(std::string& out, std::string_view address) {
+  out.append("IN ").append(addressType(address)).append(" ").append(address).append("\r\n");
+}
+
+void appendMedia(std::string& out, const Media& m) {
+  out.append("m=").append(m.type).append(" ").append(std::to_string(m.port));
+  if (m.portCount > 1) out.append("/").append(std::to_string(m.portCount));
+  out.append(" ").append(m.proto);
+  for (const auto& f : m.formats) {
+    out.append(" ").append(f.payloadType >= 0 ? std::to_string(f.payloadType) : f.encoding);
+  }
+  out += "\r\n";
+  if (!m.connectionAddress.empty()) appendAddress(out.append("c="), m.connectionAddress);
+  for (const auto& f : m.formats) {
+    if (f.payloadType < 0) continue;
+    std::string pt = std::to_string(f.payloadType);
+    if (!f.encoding.empty() && f.clockRate > 0) {
+      std::string map = pt + " " + f.encoding + "/" + std::to_string(f.clockRate);
+      if (f.channels > 1) map += "/" + std::to_string(f.channels);
+      appendAttribute(out, "rtpmap", map);
+    }
+    if (!f.fmtp.empty()) appendAttribute(out, "fmtp", pt + " " + f.fmtp);
+  }
+  if (m.ptime) appendAttribute(out, "ptime", std::to_string(*m.ptime));
+  if (m.rtcpPort) appendAttribute(out, "rtcp", std::to_string(*m.rtcpPort));
+  for (const auto& [name, value] : m.attributes) appendAttribute(out, name, value);
+  if (m.direction) appendAttribute(out, directionName(*m.direction), {});
+}
+
+// A format we can receive: one of opt.codecs by name; a codec with a static payload type
+// (PCMU, PCMA, G722, ...) must also have its RFC 3551 rate and channel count.
+bool supported(const Format& f, const AnswerOptions& opt) {
+  if (f.encoding.empty() || iequals(f.encoding, "telephone-event")) return false;
+  bool named = std::any_of(opt.codecs.begin(), opt.codecs.end(),
+                           [&](const std::string& c) { return iequals(c, f.encoding); });
+  auto sameName = [&](const StaticType& t) { return iequals(t.name, f.encoding); };
+  if (!named || findStatic(sameName) == nullptr) return named && f.clockRate > 0;
+  return findStatic([&](const StaticType& t) {
+           return sameName(t) && t.rate == f.clockRate && t.channels == f.channels;
+         }) != nullptr;
+}
+
+Direction offeredDirection(const Session& offer, const Media& m) {
+  Direction d = effectiveDirection(offer, m);
+  const std::string& addr =
+      m.connectionAddress.empty() ? offer.connectionAddress : m.connectionAddress;
+  // RFC 3264 §8.4: c=0.0.0.0 is RFC 2543 hold; the offerer does not want to receive.
+  if (addr == "0.0.0.0") {
+    if (d == Direction::kSendRecv) return Direction::kSendOnly;
+    if (d == Direction::kRecvOnly) return Direction::kInactive;
+  }
+  return d;
+}
+
+// RFC 3264 §6: an answer's stream has the offered one's media and proto.
+Media answerStream(const Media& offered, int port) {
+  Media r;
+  r.type = offered.type;
+  r.port = port;
+  r.proto = offered.proto;
+  return r;
+}
+
+// The answer's m= section for an offered stream we accept, or nullopt to reject it.
+std::optional<Media> accept(const Session& offer, const Media& m, const AnswerOptions& opt) {
+  if (!iequals(m.type, "audio") || !iequals(m.proto, "RTP/AVP") || m.port == 0) {
+    return std::nullopt;
+  }
+  // RFC 3264 §6.1: use the offerer's payload type numbers; we take its first choice we support.
+  auto chosen = std::find_if(m.formats.begin(), m.formats.end(),
+                             [&](const Format& f) { return supported(f, opt); });
+  if (chosen == m.formats.end()) return std::nullopt;
+  Media r = answerStream(m, opt.port);
+  r.formats.push_back(*chosen);
+  if (opt.telephoneEvent) {
+    // RFC 4733 §2.5.1: telephone-event runs at the clock rate of the audio codec.
+    auto te = std::find_if(m.formats.begin(), m.formats.end(), [&](const Format& f) {
+      return iequals(f.encoding, "telephone-event") && f.clockRate == chosen->clockRate;
+    });
+    if (te != m.formats.end()) r.formats.push_back(*te);
+  }
+  if (opt.ptime > 0) r.ptime = opt.ptime;
+  r.direction = answerDirection(offeredDirection(offer, m));
+  return r;
+}
+
+// The session part of our offers and answers; the options are the caller's, not a peer's.
+Session ourSession(const AnswerOptions& opt) {
+  assert(isAddress(opt.address) && "AnswerOptions.address is required");
+  assert(opt.port > 0 && opt.port <= 65535 && "AnswerOptions.port is required");
+  assert(opt.ptime >= 0 && opt.ptime <= kMaxPtimeMs);
+  Session s;
+  s.sessionId = opt.sessionId;
+  s.sessionVersion = opt.sessionVersion;
+  s.originAddress = opt.address;
+  s.connectionAddress = opt.address;
+  return s;
 }
 
 }  // namespace
 
 std::string_view directionName(Direction d) {
-  switch (d) {
-    case Direction::kSendRecv: return "sendrecv";
-    case Direction::kSendOnly: return "sendonly";
-    case Direction::kRecvOnly: return "recvonly";
-    case Direction::kInactive: return "inactive";
+  auto i = static_cast<std::size_t>(d);
+  return i < std::size(kDirectionNames) ? kDirectionNames[i] : kDirectionNames[0];
+}
+
+bool isRtp(std::string_view proto) {
+  // Any "/"-separated component equal to RTP: RTP/AVP, RTP/SAVPF, UDP/TLS/RTP/SAVPF, TCP/RTP/AVP.
+  while (!proto.empty()) {
+    std::size_t slash = proto.find('/');
+    if (proto.substr(0, slash) == "RTP") return true;
+    proto.remove_prefix(slash == kNpos ? proto.size() : slash + 1);
   }
-  return "sendrecv";
+  return false;
 }
 
 Result<Session> parse(std::string_view text) {
-  Session s;
-  std::size_t lineNo = 0;
-  bool sawVersion = false;
-  bool sawOrigin = false;
-  bool sessionLevel = true;
-  std::optional<Direction> sessionDir;
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++lineNo;
-    if (line.empty()) continue;
-    if (line.size() < 2 || line[1] != '=') return lineError(lineNo, "expected <type>=<value>");
-    char type = line[0];
-    std::string_view value = line.substr(2);
-    if (!sawVersion) {
-      if (type != 'v' || value != "0") return lineError(lineNo, "description must start with v=0");
-      sawVersion = true;
-      continue;
-    }
-    switch (type) {
-      case 'o': {
-        auto p = split(value, ' ');
-        if (p.size() != 6) return lineError(lineNo, "invalid o= line");
-        s.originUser = p[0];
-        std::uint64_t id = 0;
-        std::uint64_t ver = 0;
-        auto r1 = std::from_chars(p[1].data(), p[1].data() + p[1].size(), id);
-        auto r2 = std::from_chars(p[2].data(), p[2].data() + p[2].size(), ver);
-        if (r1.ec != std::errc() || r2.ec != std::errc()) return lineError(lineNo, "invalid o= numbers");
-        s.sessionId = id;
-        s.sessionVersion = ver;
-        s.originAddress = p[5];
-        sawOrigin = true;
-        break;
-      }
-      case 's':
-        s.name = value;
-        break;
-      case 'c': {
-        auto a = connectionAddress(value, lineNo);
-        if (!a) return a.error();
-        if (sessionLevel) {
-          s.connectionAddress = *a;
-        } else {
-          s.media.back().connectionAddress = *a;
-        }
-        break;
-      }
-      case 'm': {
-        auto p = split(value, ' ');
-        if (p.size() < 4) return lineError(lineNo, "invalid m= line");
-        if (s.media.size() >= kMaxMedia) return lineError(lineNo, "too many media sections");
-        Media m;
-        m.type = p[0];
-        std::string_view port = p[1];
-        if (std::size_t slash = port.find('/'); slash != std::string_view::npos) {
-          auto count = toInt(port.substr(slash + 1), 65535);
-          if (!count || *count == 0) return lineError(lineNo, "invalid port count");
-          m.portCount = *count;
-          port = port.substr(0, slash);
-        }
-        auto pn = toInt(port, 65535);
-        if (!pn) return lineError(lineNo, "invalid port");
-        m.port = *pn;
-        m.proto = p[2];
-        if (p.size() - 3 > kMaxFormats) return lineError(lineNo, "too many formats");
-        bool rtp = m.proto.find("RTP/") != std::string::npos;
-        for (std::size_t i = 3; i < p.size(); ++i) {
-          Format f;
-          if (rtp) {
-            auto pt = toInt(p[i], 127);
-            if (!pt) return lineError(lineNo, "invalid payload type");
-            f.payloadType = *pt;
-            for (const auto& st : kStatic) {
-              if (st.pt == *pt) {
-                f.encoding = st.name;
-                f.clockRate = st.rate;
-              }
-            }
-          } else {
-            f.payloadType = -1;
-            f.encoding = p[i];
-          }
-          m.formats.push_back(std::move(f));
-        }
-        s.media.push_back(std::move(m));
-        sessionLevel = false;
-        break;
-      }
-      case 'a': {
-        std::size_t colon = value.find(':');
-        std::string_view name = value.substr(0, colon);
-        std::string_view v = colon == std::string_view::npos ? std::string_view{} : value.substr(colon + 1);
-        if (name.empty()) return lineError(lineNo, "empty attribute");
-        if (sessionLevel) {
-          if (auto d = directionFrom(name)) {
-            sessionDir = d;
-          } else {
-            s.attributes.emplace_back(name, v);
-          }
-        } else {
-          auto r = mediaAttribute(s.media.back(), name, v, lineNo);
-          if (!r) return r.error();
-        }
-        break;
-      }
-      case 'v':
-        return lineError(lineNo, "repeated v= line");
-      default:
-        break;  // t=, b=, i=, u=, e=, p=, z=, k=, r=: accepted and not needed
-    }
-  }
-  if (!sawVersion) return fail(Errc::kInvalidInput, "SDP: empty description");
-  if (!sawOrigin) return fail(Errc::kInvalidInput, "SDP: missing o= line");
-  if (sessionDir) s.direction = *sessionDir;
-  for (const auto& m : s.media) {
-    if (m.port != 0 && m.connectionAddress.empty() && s.connectionAddress.empty()) {
-      return fail(Errc::kInvalidInput, "SDP: media without a connection address");
-    }
-  }
-  return s;
+  return Parser().run(text);
 }
 
 std::string serialize(const Session& s) {
-  auto ipType = [](const std::string& a) { return a.find(':') != std::string::npos ? "IP6" : "IP4"; };
   std::string out;
-  out.reserve(256);
+  out.reserve(256 + 256 * s.media.size());
   out += "v=0\r\n";
-  out += "o=" + s.originUser + " " + std::to_string(s.sessionId) + " " +
-         std::to_string(s.sessionVersion) + " IN " + ipType(s.originAddress) + " " +
-         s.originAddress + "\r\n";
-  out += "s=" + (s.name.empty() ? std::string("-") : s.name) + "\r\n";
-  if (!s.connectionAddress.empty()) {
-    out += "c=IN " + std::string(ipType(s.connectionAddress)) + " " + s.connectionAddress + "\r\n";
-  }
+  // A hand-built session may lack an origin address; parse() needs one.
+  std::string_view origin = "0.0.0.0";
+  if (!s.connectionAddress.empty()) origin = s.connectionAddress;
+  if (!s.originAddress.empty()) origin = s.originAddress;
+  out.append("o=").append(s.originUser.empty() ? "-" : s.originUser).append(" ");
+  out.append(std::to_string(s.sessionId)).append(" ").append(std::to_string(s.sessionVersion));
+  appendAddress(out.append(" "), origin);
+  out.append("s=").append(s.name.empty() ? "-" : s.name).append("\r\n");
+  if (!s.connectionAddress.empty()) appendAddress(out.append("c="), s.connectionAddress);
   out += "t=0 0\r\n";
-  for (const auto& [n, v] : s.attributes) out += "a=" + n + (v.empty() ? "" : ":" + v) + "\r\n";
-  if (s.direction != Direction::kSendRecv) {
-    out += "a=" + std::string(directionName(s.direction)) + "\r\n";
-  }
-  for (const auto& m : s.media) {
-    out += "m=" + m.type + " " + std::to_string(m.port);
-    if (m.portCount > 1) out += "/" + std::to_string(m.portCount);
-    out += " " + m.proto;
-    for (const auto& f : m.formats) {
-      out += " " + (f.payloadType >= 0 ? std::to_string(f.payloadType) : f.encoding);
-    }
-    out += "\r\n";
-    if (!m.connectionAddress.empty()) {
-      out += "c=IN " + std::string(ipType(m.connectionAddress)) + " " + m.connectionAddress + "\r\n";
-    }
-    for (const auto& f : m.formats) {
-      if (f.payloadType < 0 || f.encoding.empty()) continue;
-      out += "a=rtpmap:" + std::to_string(f.payloadType) + " " + f.encoding + "/" +
-             std::to_string(f.clockRate) + (f.channels > 1 ? "/" + std::to_string(f.channels) : "") +
-             "\r\n";
-      if (!f.fmtp.empty()) out += "a=fmtp:" + std::to_string(f.payloadType) + " " + f.fmtp + "\r\n";
-    }
-    if (m.ptime) out += "a=ptime:" + std::to_string(*m.ptime) + "\r\n";
-    if (m.rtcpPort) out += "a=rtcp:" + std::to_string(*m.rtcpPort) + "\r\n";
-    for (const auto& [n, v] : m.attributes) out += "a=" + n + (v.empty() ? "" : ":" + v) + "\r\n";
-    if (m.direction) out += "a=" + std::string(directionName(*m.direction)) + "\r\n";
-  }
+  for (const auto& [name, value] : s.attributes) appendAttribute(out, name, value);
+  if (s.direction != Direction::kSendRecv) appendAttribute(out, directionName(s.direction), {});
+  for (const auto& m : s.media) appendMedia(out, m);
   return out;
 }
 
@@ -300,82 +577,44 @@ Direction effectiveDirection(const Session& s, const Media& m) {
 }
 
 Direction answerDirection(Direction offered) {
-  switch (offered) {
-    case Direction::kSendOnly: return Direction::kRecvOnly;
-    case Direction::kRecvOnly: return Direction::kSendOnly;
-    case Direction::kInactive: return Direction::kInactive;
-    case Direction::kSendRecv: return Direction::kSendRecv;
-  }
-  return Direction::kSendRecv;
+  if (offered == Direction::kSendOnly) return Direction::kRecvOnly;
+  if (offered == Direction::kRecvOnly) return Direction::kSendOnly;
+  return offered;  // sendrecv and inactive are symmetric
 }
 
 Result<Session> answer(const Session& offer, const AnswerOptions& opt) {
-  Session a;
-  a.sessionId = opt.sessionId;
-  a.sessionVersion = opt.sessionVersion;
-  a.originAddress = opt.address;
-  a.connectionAddress = opt.address;
+  Session a = ourSession(opt);
   bool accepted = false;
+  // RFC 3264 §6: as many m= lines as offered, in the same order.
   for (const auto& m : offer.media) {
-    Media r;
-    r.type = m.type;
-    r.proto = m.proto;
-    const Format* chosen = nullptr;
-    if (!accepted && m.type == "audio" && m.port != 0 && m.proto == "RTP/AVP") {
-      for (const auto& f : m.formats) {
-        bool ok = std::any_of(opt.codecs.begin(), opt.codecs.end(), [&](const std::string& c) {
-          return iequals(c, f.encoding) && f.clockRate == 8000;
-        });
-        if (ok) {
-          chosen = &f;
-          break;
-        }
-      }
+    std::optional<Media> r = accepted ? std::nullopt : accept(offer, m, opt);
+    accepted = accepted || r.has_value();
+    if (!r) {  // RFC 3264 §6: a rejected stream keeps its m= line, with port 0 and its formats
+      r = answerStream(m, 0);
+      r->formats = m.formats;
     }
-    if (chosen == nullptr) {
-      r.port = 0;  // RFC 3264 §6: rejected stream keeps its formats
-      r.formats = m.formats;
-      a.media.push_back(std::move(r));
-      continue;
-    }
-    accepted = true;
-    r.port = opt.port;
-    r.formats.push_back(*chosen);
-    if (opt.telephoneEvent) {
-      for (const auto& f : m.formats) {
-        if (iequals(f.encoding, "telephone-event") && f.clockRate == 8000) {
-          Format te = f;
-          if (te.fmtp.empty()) te.fmtp = "0-16";
-          r.formats.push_back(te);
-          break;
-        }
-      }
-    }
-    r.ptime = opt.ptime;
-    r.direction = answerDirection(effectiveDirection(offer, m));
-    a.media.push_back(std::move(r));
+    a.media.push_back(std::move(*r));
   }
   if (!accepted) return fail(Errc::kInvalidInput, "no common codec");
   return a;
 }
 
 Session makeOffer(const AnswerOptions& opt) {
-  Session s;
-  s.sessionId = opt.sessionId;
-  s.sessionVersion = opt.sessionVersion;
-  s.originAddress = opt.address;
-  s.connectionAddress = opt.address;
+  Session s = ourSession(opt);
   Media m;
   m.type = "audio";
   m.port = opt.port;
   m.proto = "RTP/AVP";
-  for (const auto& c : opt.codecs) {
-    for (const auto& st : kStatic) {
-      if (iequals(c, st.name)) m.formats.push_back(Format{st.pt, st.name, st.rate, 1, {}});
-    }
+  for (const auto& codec : opt.codecs) {
+    const auto* st = findStatic([&](const StaticType& t) { return iequals(t.name, codec); });
+    if (st == nullptr || st->rate == 90000 || findFormat(m, st->pt) != nullptr) continue;
+    m.formats.push_back(Format{st->pt, std::string(st->name), st->rate, st->channels, {}});
   }
-  if (opt.telephoneEvent) m.formats.push_back(Format{101, "telephone-event", 8000, 1, "0-16"});
-  m.ptime = opt.ptime;
+  if (m.formats.empty()) m.formats.push_back(Format{0, "PCMU", 8000, 1, {}});
+  if (opt.telephoneEvent) {
+    m.formats.push_back(Format{kTelephoneEventPt, "telephone-event", 8000, 1, "0-16"});
+  }
+  if (opt.ptime > 0) m.ptime = opt.ptime;
   m.direction = Direction::kSendRecv;
   s.media.push_back(std::move(m));
   return s;

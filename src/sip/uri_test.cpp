@@ -113,7 +113,7 @@ TEST(UriTest, Ipv6References) {
 
   EXPECT_TRUE(parseUri("sip:user@[2001:db8::192.0.2.1]").ok());
   EXPECT_FALSE(parseUri("sip:user@[2001:db8:::192.0.2.1]").ok());  // three colons
-  EXPECT_FALSE(parseUri("sip:2001:db8::10").ok());                  // no brackets
+  EXPECT_FALSE(parseUri("sip:2001:db8::10").ok());                 // no brackets
   EXPECT_FALSE(parseUri("sip:[2001:db8::10").ok());
   EXPECT_FALSE(parseUri("sip:[2001:db8::10]5060").ok());
   EXPECT_FALSE(parseUri("sip:[2001:db8::10]:").ok());
@@ -126,9 +126,9 @@ TEST(UriTest, Ipv6AddressText) {
                          "::ffff:192.0.2.10", "1:2:3:4:5:6:192.0.2.1", "FE80::A:b"}) {
     EXPECT_TRUE(isIpv6Address(ok)) << ok;
   }
-  for (const char* bad : {"", ":", ":1", "1:", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7",
-                          "12345::", "g::1", "::1.2.3", "::1.2.3.256", "1:2:3:4:5:6:7:1.2.3.4",
-                          "2001:db8:::1", "::1:"}) {
+  for (const char* bad :
+       {"", ":", ":1", "1:", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::", "g::1",
+        "::1.2.3", "::1.2.3.256", "1:2:3:4:5:6:7:1.2.3.4", "2001:db8:::1", "::1:"}) {
     EXPECT_FALSE(isIpv6Address(bad)) << bad;
   }
 }
@@ -145,9 +145,10 @@ TEST(UriTest, HostNames) {
 
 // RFC 4475 §3.3.2 - §3.3.4: unknown schemes parse; only the scheme is checked.
 TEST(UriTest, OtherSchemesKeepOnlySchemeAndRaw) {
-  for (const char* text : {"nobodyknowsthisscheme:totallyopaquecontent", "soap.beep://192.0.2.103:3002",
-                           "isbn:2983792873", "http://www.example.com", "name:John_Smith",
-                           "urn:service:sos", "tel:+1-201-555-0123;phone-context=x"}) {
+  for (const char* text :
+       {"nobodyknowsthisscheme:totallyopaquecontent", "soap.beep://192.0.2.103:3002",
+        "isbn:2983792873", "http://www.example.com", "name:John_Smith", "urn:service:sos",
+        "tel:+1-201-555-0123;phone-context=x"}) {
     auto u = parseUri(text);
     ASSERT_TRUE(u.ok()) << text;
     EXPECT_FALSE(u->isSip());
@@ -160,11 +161,26 @@ TEST(UriTest, OtherSchemesKeepOnlySchemeAndRaw) {
 }
 
 TEST(UriTest, RejectsMalformedUris) {
-  for (const char* text : {"", ":", "sip", "example.com", ":user@host", "1sip:host", "s_p:host",
-                           "sip:", "sip:@example.com", "sip:user@", "sip:user@host:",
-                           "sip:user@host:0", "sip:user@host:65536", "sip:user@host:12a",
-                           "sip:user@ho$t", "sip:us er@host", "sip:user@host ", "sip:user@host;p=a b",
-                           "sip:user@host;p=<x>", "sip:user@host:99999999999"}) {
+  for (const char* text : {"",
+                           ":",
+                           "sip",
+                           "example.com",
+                           ":user@host",
+                           "1sip:host",
+                           "s_p:host",
+                           "sip:",
+                           "sip:@example.com",
+                           "sip:user@",
+                           "sip:user@host:",
+                           "sip:user@host:0",
+                           "sip:user@host:65536",
+                           "sip:user@host:12a",
+                           "sip:user@ho$t",
+                           "sip:us er@host",
+                           "sip:user@host ",
+                           "sip:user@host;p=a b",
+                           "sip:user@host;p=<x>",
+                           "sip:user@host:99999999999"}) {
     EXPECT_FALSE(parseUri(text).ok()) << text;
   }
   EXPECT_EQ(parseUri("sip:user@host:65535")->port, 65535);

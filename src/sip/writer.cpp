@@ -7,11 +7,11 @@ namespace sb::sip {
 std::string_view reasonPhrase(int status) {
   switch (status) {
     case 100: return "Trying";
-    case 199: return "Early Dialog Terminated";
     case 180: return "Ringing";
     case 181: return "Call Is Being Forwarded";
     case 182: return "Queued";
     case 183: return "Session Progress";
+    case 199: return "Early Dialog Terminated";
     case 200: return "OK";
     case 202: return "Accepted";
     case 204: return "No Notification";
@@ -31,8 +31,8 @@ std::string_view reasonPhrase(int status) {
     case 410: return "Gone";
     case 412: return "Conditional Request Failed";
     case 413: return "Request Entity Too Large";
-    case 415: return "Unsupported Media Type";
     case 414: return "Request-URI Too Long";
+    case 415: return "Unsupported Media Type";
     case 416: return "Unsupported URI Scheme";
     case 420: return "Bad Extension";
     case 421: return "Extension Required";

@@ -106,7 +106,8 @@ TEST(ResponseToTest, CopiesViasInOrderAndFillsTopViaReceivedAndRport) {
   EXPECT_EQ(m->reason(), "Ringing");
   auto vias = viaValues(*m);
   ASSERT_EQ(vias.size(), 3u);
-  EXPECT_EQ(vias[0], "SIP/2.0/UDP 10.0.0.1:5060;rport=40000;branch=z9hG4bKtop;received=198.51.100.7");
+  EXPECT_EQ(vias[0],
+            "SIP/2.0/UDP 10.0.0.1:5060;rport=40000;branch=z9hG4bKtop;received=198.51.100.7");
   EXPECT_EQ(vias[1], "SIP/2.0/TCP proxy.example.com;branch=z9hG4bKmid");
   EXPECT_EQ(vias[2], "SIP/2.0/UDP origin.example.com;branch=z9hG4bKlast;received=192.0.2.9");
   EXPECT_EQ(m->topVia().received, "198.51.100.7");
@@ -122,26 +123,26 @@ TEST(ResponseToTest, CopiesViasInOrderAndFillsTopViaReceivedAndRport) {
 }
 
 TEST(ResponseToTest, ToTagOnlyWhenAbsent) {
-  Message tagged = parseRequest(replaced(kInvite, "t: <sip:bob@example.com>",
-                                         "t: <sip:bob@example.com>;tag=existing"));
+  Message tagged = parseRequest(
+      replaced(kInvite, "t: <sip:bob@example.com>", "t: <sip:bob@example.com>;tag=existing"));
   auto m = Message::parse(responseTo(tagged, 200, {}, "new").finish(), false);
   ASSERT_PARSED(m);
   EXPECT_EQ(m->to().tag(), "existing");
   EXPECT_EQ(m->header(HeaderId::kTo).find("new"), std::string::npos);
 
-  Message flag = parseRequest(replaced(kInvite, "t: <sip:bob@example.com>",
-                                       "t: <sip:bob@example.com>;TAG"));
-  auto f = Message::parse(responseTo(flag, 200, {}, "new").finish(), false);
-  ASSERT_PARSED(f);
-  EXPECT_EQ(f->header(HeaderId::kTo), "<sip:bob@example.com>;TAG");
+  Message upper = parseRequest(
+      replaced(kInvite, "t: <sip:bob@example.com>", "t: <sip:bob@example.com>;TAG=Up"));
+  auto u = Message::parse(responseTo(upper, 200, {}, "new").finish(), false);
+  ASSERT_PARSED(u);
+  EXPECT_EQ(u->header(HeaderId::kTo), "<sip:bob@example.com>;TAG=Up");
 
   Message plain = parseRequest(kInvite);
   auto none = Message::parse(responseTo(plain, 100).finish(), false);
   ASSERT_PARSED(none);
   EXPECT_EQ(none->to().tag(), "");
 
-  Message spec = parseRequest(replaced(kInvite, "t: <sip:bob@example.com>",
-                                       "t: sip:bob@example.com;user=phone"));
+  Message spec = parseRequest(
+      replaced(kInvite, "t: <sip:bob@example.com>", "t: sip:bob@example.com;user=phone"));
   auto s = Message::parse(responseTo(spec, 404, {}, "t9").finish(), false);
   ASSERT_PARSED(s);
   EXPECT_EQ(s->to().tag(), "t9");
@@ -166,8 +167,8 @@ TEST(ResponseToTest, RecordRouteAndBody) {
 
 TEST(ResponseTopViaTest, ReceivedRules) {
   // Same host as the source, no rport: nothing to add (§18.2.1).
-  Message same = parseRequest(
-      replaced(kInvite, "10.0.0.1:5060;rport;branch", "198.51.100.7:5060;branch"));
+  Message same =
+      parseRequest(replaced(kInvite, "10.0.0.1:5060;rport;branch", "198.51.100.7:5060;branch"));
   EXPECT_EQ(responseTopVia(same), "SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKtop");
   // Host differs: received added; an existing received is replaced; rport with a value kept.
   Message differs = parseRequest(
@@ -181,11 +182,12 @@ TEST(ResponseTopViaTest, ReceivedRules) {
   Message v6 = parseRequest(replaced(kInvite, "10.0.0.1:5060;rport", "[2001:db8::9]:5070;rport"),
                             "2001:db8::7", 5071);
   std::string top = responseTopVia(v6);
-  EXPECT_EQ(top, "SIP/2.0/UDP [2001:db8::9]:5070;rport=5071;branch=z9hG4bKtop;received=2001:db8::7");
+  EXPECT_EQ(top,
+            "SIP/2.0/UDP [2001:db8::9]:5070;rport=5071;branch=z9hG4bKtop;received=2001:db8::7");
   EXPECT_TRUE(parseVia(top).ok());
   // A quoted parameter value holding ';' survives unchanged.
-  Message quoted = parseRequest(replaced(kInvite, ";rport;branch=z9hG4bKtop",
-                                         ";x=\"a; b\";branch=z9hG4bKtop"));
+  Message quoted =
+      parseRequest(replaced(kInvite, ";rport;branch=z9hG4bKtop", ";x=\"a; b\";branch=z9hG4bKtop"));
   EXPECT_EQ(responseTopVia(quoted),
             "SIP/2.0/UDP 10.0.0.1:5060;x=\"a; b\";branch=z9hG4bKtop;received=198.51.100.7");
 }
@@ -195,7 +197,8 @@ TEST(ResponseToTest, FoldedAndTortuousRequestStillYieldsAParsableResponse) {
       "OPTIONS sip:user@example.com SIP/2.0\r\n"
       "Via  : SIP  /   2.0\r\n /UDP\r\n    192.0.2.2 ; rport ;branch=390skdjuw\r\n"
       "TO :\r\n sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n\r\n"
-      "from   : \"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8\r\n"
+      "from   : \"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = "
+      "98asjd8\r\n"
       "Call-ID: wsinv.ndaksdj@192.0.2.1\r\n"
       "cseq: 0009\r\n  OPTIONS\r\n"
       "Content-Length: 0\r\n\r\n";
