@@ -41,15 +41,16 @@ struct HttpResponse {
   int status = 200;  ///< 200..599; anything else is a handler bug answered with 500
   std::string contentType = "application/json";
   std::string body;
-  /// Extra header fields. Names must be tokens and values free of CR/LF (else 500); framing
-  /// fields (Content-Length, Transfer-Encoding, Connection) are the server's and are ignored.
+  /// Extra header fields. Names must be tokens and values free of CR/LF (else 500). Fields the
+  /// server owns (Content-Length, Transfer-Encoding, Connection, Content-Type, Server, Date)
+  /// are ignored here.
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
 /// Listener address and limits. Field order is relied on by `HttpConfig{address, port}`.
 struct HttpConfig {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 8080;  ///< 0 picks a free port
+  std::uint16_t port = 8080;               ///< 0 picks a free port
   std::size_t maxHeaderBytes = 16 * 1024;  ///< request line + header block; above: 431
   std::size_t maxBodyBytes = 1024 * 1024;  ///< above: 413
   /// Deadline for one whole request (header and body) and for an idle keep-alive connection;
@@ -65,7 +66,7 @@ struct HttpStats {
   std::uint64_t refusedConnections = 0;   ///< over maxConnections
   std::uint64_t timedOutConnections = 0;  ///< closed after readTimeout
   std::uint64_t requests = 0;             ///< requests that reached routing
-  std::uint64_t handlerFailures = 0;      ///< handler threw or returned an invalid response
+  std::uint64_t handlerFailures = 0;      ///< handler threw or answered invalidly (500)
 };
 
 /// HTTP/1.1 server on its own thread ("api loop"). Handlers run on that thread and must not
