@@ -30,12 +30,13 @@ PlaceholderCalls::~PlaceholderCalls() {
   for (auto& [d, t] : hangups_) timers_.cancel(t);
 }
 
-Result<sip::Body> PlaceholderCalls::negotiate(const sip::Message& request, int& failStatus) {
+Result<sip::Body> PlaceholderCalls::negotiate(const sip::Message& request, const Origin& origin,
+                                              int& failStatus) {
   sip::sdp::AnswerOptions opt;
   opt.address = mediaAddress_;
-  opt.port = kPortBase + (nextPort_ += 2) % kPortSpan;
-  opt.sessionId = ++sessionCounter_;
-  opt.sessionVersion = 1;
+  opt.port = origin.port;
+  opt.sessionId = origin.sessionId;
+  opt.sessionVersion = origin.version;
   if (!hasSdp(request)) {
     if (!request.body().empty()) {
       failStatus = 415;
@@ -65,7 +66,8 @@ void PlaceholderCalls::onInvite(sip::TxnId txn, const sip::Message& invite) {
     return;
   }
   int status = 0;
-  auto body = negotiate(invite, status);
+  Origin origin{++sessionCounter_, 1, kPortBase + (nextPort_ += 2) % kPortSpan};
+  auto body = negotiate(invite, origin, status);
   if (!body) {
     ++stats_.rejected;
     SPDLOG_DEBUG("call: rejecting INVITE {}: {}", invite.callId(), body.error().message);
@@ -73,7 +75,7 @@ void PlaceholderCalls::onInvite(sip::TxnId txn, const sip::Message& invite) {
     return;
   }
   const NumberConfig& cfg = *number->second;
-  Ringing r{std::move(body).value(), cfg.hangupAfterMs, {}};
+  Ringing r{std::move(body).value(), origin, cfg.hangupAfterMs, {}};
   (void)ua_.provisional(txn, 180);
   if (cfg.answerAfterMs == 0) {
     ringing_.emplace(txn, std::move(r));
@@ -93,6 +95,7 @@ void PlaceholderCalls::answerNow(sip::TxnId txn) {
   auto dialog = ua_.answer(txn, r.answer);
   if (!dialog) return;  // the caller went away meanwhile
   ++stats_.answered;
+  origins_[*dialog] = r.origin;
   if (r.hangupAfterMs > 0) {
     sip::DialogHandle d = *dialog;
     hangups_[d] = timers_.start(std::chrono::milliseconds(r.hangupAfterMs), [this, d] {
@@ -120,11 +123,17 @@ void PlaceholderCalls::onRequest(sip::TxnId txn, const sip::Message& request) {
 
 void PlaceholderCalls::onDialogRequest(sip::DialogHandle dialog, sip::TxnId txn,
                                        const sip::Message& request) {
-  (void)dialog;
   switch (request.method()) {
     case sip::Method::kInvite: {
+      // RFC 3264 §8: same o= line, version raised by one.
+      auto o = origins_.find(dialog);
+      if (o == origins_.end()) {
+        (void)ua_.respond(txn, 500);
+        return;
+      }
+      ++o->second.version;
       int status = 0;
-      auto body = negotiate(request, status);
+      auto body = negotiate(request, o->second, status);
       if (!body) {
         (void)ua_.respond(txn, status);
         return;
@@ -143,6 +152,7 @@ void PlaceholderCalls::onDialogRequest(sip::DialogHandle dialog, sip::TxnId txn,
 
 void PlaceholderCalls::onDialogEnded(sip::DialogHandle dialog, sip::DialogEnd why) {
   ++stats_.ended;
+  origins_.erase(dialog);
   if (auto it = hangups_.find(dialog); it != hangups_.end()) {
     timers_.cancel(it->second);
     hangups_.erase(it);

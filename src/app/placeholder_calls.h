@@ -46,13 +46,21 @@ class PlaceholderCalls final : public sip::UaHandler {
   std::size_t ringing() const { return ringing_.size(); }
 
  private:
+  /// Our o= line and media port of one call (RFC 3264 §8: kept across re-INVITEs).
+  struct Origin {
+    std::uint64_t sessionId = 0;
+    std::uint64_t version = 1;
+    int port = 0;
+  };
   struct Ringing {
     sip::Body answer;
+    Origin origin;
     std::uint32_t hangupAfterMs = 0;
     TimerId timer;
   };
   /// SDP answer for `offer` (or our offer when the INVITE had none); error -> SIP status.
-  Result<sip::Body> negotiate(const sip::Message& request, int& failStatus);
+  Result<sip::Body> negotiate(const sip::Message& request, const Origin& origin,
+                              int& failStatus);
   void answerNow(sip::TxnId txn);
 
   sip::UserAgent& ua_;
@@ -64,6 +72,7 @@ class PlaceholderCalls final : public sip::UaHandler {
   int nextPort_ = 0;
   std::unordered_map<sip::TxnId, Ringing> ringing_;
   std::unordered_map<sip::DialogHandle, TimerId> hangups_;
+  std::unordered_map<sip::DialogHandle, Origin> origins_;
   CallStats stats_;
 };
 

@@ -43,6 +43,9 @@ std::string mediaAddress(const Config& c) {
   return "127.0.0.1";
 }
 
+/// How long a graceful shutdown waits for the answers to its BYEs.
+constexpr Duration kShutdownDrain = std::chrono::seconds(2);
+
 }  // namespace
 
 struct Server::Impl {
@@ -79,6 +82,25 @@ struct Server::Impl {
   api::HttpServer http;
   boost::asio::signal_set signals;
   TimerId purgeTimer;
+
+  bool stopping = false;
+
+  // Graceful shutdown: the BYEs sent by ua.shutdown() must reach the wire (on TCP they sit in
+  // the connection's write queue) and get their 200 before the sockets close; wait until no
+  // dialog is left or the deadline passes.
+  void drainThenClose(TimePoint deadline) {
+    if (ua.dialogCount() > 0 && clock.now() < deadline) {
+      wheel.start(std::chrono::milliseconds(10), [this, deadline] { drainThenClose(deadline); });
+      return;
+    }
+    http.stop();
+    loopTimer.stop();
+    transport.close();
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+    wheel.cancel(purgeTimer);
+    io.stop();
+  }
 
   void schedulePurge() {
     purgeTimer = wheel.start(std::chrono::seconds(30), [this] {
@@ -134,15 +156,11 @@ void Server::run() {
 void Server::stop() {
   Impl* s = impl_.get();
   boost::asio::post(s->io, [s] {
+    if (s->stopping) return;
+    s->stopping = true;
     spdlog::info("switchboard: shutting down, ending {} dialogs", s->ua.dialogCount());
     s->ua.shutdown();
-    s->http.stop();
-    s->loopTimer.stop();
-    s->transport.close();
-    boost::system::error_code ignored;
-    s->signals.cancel(ignored);
-    s->wheel.cancel(s->purgeTimer);
-    s->io.stop();
+    s->drainThenClose(s->clock.now() + kShutdownDrain);
   });
 }
 

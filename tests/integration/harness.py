@@ -1,0 +1,452 @@
+"""Integration harness: the real `switchboard` binary on free loopback ports, driven by real peers.
+
+Python 3 standard library only. Each test script does:
+
+    from harness import Server, check, test_main
+    from peers import run_sipp
+
+    def run(ctx):
+        with Server(ctx) as sb:
+            r = run_sipp(ctx, sb, "options_ping.xml", calls=1)
+            check(r.ok(calls=1), "OPTIONS answered 200", r)
+
+    if __name__ == "__main__":
+        test_main(run)
+
+`test_main` parses `--binary PATH` (and `--keep` to keep the work directory), runs the test in a
+fresh work directory and exits 0 (pass), 1 (fail) or 77 (skipped: a peer tool is missing; ctest
+reports it as skipped through SKIP_RETURN_CODE). Every wait has a deadline; nothing sleeps in
+place of synchronisation. The work directory (config, server stderr, SIPp traces) is removed on
+success and kept, with its path printed, on failure. The peers (SIPp runner, raw UDP sockets,
+a digest-authenticating registrar) are in peers.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+SKIP = 77
+
+# Provisioning shared by the tests. Passwords are test-only values.
+EXTENSIONS = {
+    "1001": "it-1001-secret",
+    "1002": "it-1002-secret",
+    "1003": "it-1003-secret",
+}
+
+
+@dataclass(frozen=True)
+class Number:
+    number: str
+    answer_after_ms: int = 0
+    hangup_after_ms: int = 0
+
+
+ANSWERS = Number("4000")                               # answers at once
+RINGS = Number("4001", answer_after_ms=5000)           # rings 5 s: room for a CANCEL
+HANGS_UP = Number("4002", hangup_after_ms=1000)        # the server sends BYE after 1 s
+SLOW_ANSWER = Number("4003", answer_after_ms=300)      # short ring, then answers
+UNKNOWN_NUMBER = "4999"
+DEFAULT_NUMBERS = (ANSWERS, RINGS, HANGS_UP, SLOW_ANSWER)
+
+
+class TestFailure(Exception):
+    """An assertion of an integration test failed."""
+
+
+class Skip(Exception):
+    """A peer the test needs is not installed."""
+
+
+def check(condition: bool, what: str, detail: object = None) -> None:
+    """Prints `ok - what` or raises TestFailure with the detail (e.g. a SippResult)."""
+    if condition:
+        print(f"ok   - {what}", flush=True)
+        return
+    msg = f"FAIL - {what}"
+    if detail is not None:
+        msg += f"\n{detail}"
+    raise TestFailure(msg)
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise Skip(f"{name} is not installed")
+    return path
+
+
+# ----------------------------------------------------------------------------- ports
+
+_handed_out: set[int] = set()
+
+
+def _bindable(port: int, udp: bool, tcp: bool, host: str = "127.0.0.1") -> bool:
+    socks = []
+    try:
+        if udp:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            s.bind((host, port))
+        if tcp:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+def free_port(udp: bool = True, tcp: bool = False, span: int = 1, step: int = 1) -> int:
+    """A port P such that P, P+step, ... (span ports) are bindable for the requested protocols.
+
+    The kernel picks the candidate (bind to port 0), so concurrent tests rarely collide; ports
+    handed out by this process are never handed out twice.
+    """
+    for _ in range(200):
+        kind = socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        ports = [base + i * step for i in range(span)]
+        if any(p > 65535 or p in _handed_out for p in ports):
+            continue
+        if all(_bindable(p, udp, tcp) for p in ports):
+            _handed_out.update(ports)
+            return base
+    raise RuntimeError("no free port found")
+
+
+# ----------------------------------------------------------------------------- context
+
+
+@dataclass
+class Context:
+    """What a test run gets: the binary, its work directory, its name."""
+
+    binary: Path
+    workdir: Path
+    name: str
+    keep: bool = False
+    _counter: int = 0
+
+    def path(self, stem: str) -> Path:
+        """A fresh file path in the work directory."""
+        self._counter += 1
+        return self.workdir / f"{self._counter:02d}-{stem}"
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str,
+               interval: float = 0.05) -> object:
+    """Polls predicate until it returns a truthy value; raises TestFailure at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TestFailure(f"FAIL - timed out after {timeout:.1f} s waiting for {what}")
+        time.sleep(interval)
+
+
+# ----------------------------------------------------------------------------- server
+
+
+def _yaml_str(s: str) -> str:
+    return json.dumps(s)  # a JSON string is a valid YAML double-quoted scalar
+
+
+class Server:
+    """The real binary with a generated config on free loopback ports.
+
+    Use as a context manager: start() on entry; on exit stop() sends SIGTERM and asserts a clean
+    exit (code 0 within the deadline) and that the process was alive until then.
+    """
+
+    def __init__(self, ctx: Context, *, numbers: Iterable[Number] = DEFAULT_NUMBERS,
+                 extensions: dict[str, str] | None = None, auth_fail_limit: int = 5,
+                 auth_fail_window_s: int = 60, ban_s: int = 300, max_calls: int = 50000,
+                 log_level: str = "info", tcp: bool = True, name: str = "server") -> None:
+        self.ctx = ctx
+        self.numbers = list(numbers)
+        self.extensions = dict(EXTENSIONS if extensions is None else extensions)
+        self.auth_fail_limit = auth_fail_limit
+        self.auth_fail_window_s = auth_fail_window_s
+        self.ban_s = ban_s
+        self.max_calls = max_calls
+        self.log_level = log_level
+        self.tcp = tcp
+        self.name = name
+        self.host = "127.0.0.1"
+        self.sip_port = 0
+        self.http_port = 0
+        self.proc: subprocess.Popen | None = None
+        self.config_path = ctx.workdir / f"{name}.yaml"
+        self.stderr_path = ctx.workdir / f"{name}.stderr.log"
+        self.stdout_path = ctx.workdir / f"{name}.stdout.log"
+        self.exit_code: int | None = None
+
+    # -- config
+
+    def config_text(self) -> str:
+        lines = [
+            "# generated by tests/integration/harness.py",
+            "sip:",
+            "  listen:",
+            f"    - {{ transport: udp, address: {self.host}, port: {self.sip_port} }}",
+        ]
+        if self.tcp:
+            lines.append(f"    - {{ transport: tcp, address: {self.host}, port: {self.sip_port} }}")
+        lines += [
+            "http:",
+            f"  address: {self.host}",
+            f"  port: {self.http_port}",
+            f"log_level: {self.log_level}",
+            "limits:",
+            f"  max_calls: {self.max_calls}",
+            "security:",
+            f"  auth_fail_limit: {self.auth_fail_limit}",
+            f"  auth_fail_window_s: {self.auth_fail_window_s}",
+            f"  ban_s: {self.ban_s}",
+            "registrar:",
+            "  min_expires: 60",
+            "  max_expires: 3600",
+            "  default_expires: 3600",
+            "tenants:",
+            "  - id: it",
+            "    name: Integration Test Tenant",
+            "    domains: [127.0.0.1, localhost]",
+            "    extensions:",
+        ]
+        for user, password in self.extensions.items():
+            lines.append(f"      - {{ user: {_yaml_str(user)}, password: {_yaml_str(password)}, "
+                         f"name: {_yaml_str('Extension ' + user)} }}")
+        lines.append("    numbers:")
+        for n in self.numbers:
+            lines.append(f"      - {{ number: {_yaml_str(n.number)}, answer_after_ms: "
+                         f"{n.answer_after_ms}, hangup_after_ms: {n.hangup_after_ms} }}")
+        return "\n".join(lines) + "\n"
+
+    # -- lifecycle
+
+    def start(self, timeout: float = 15.0) -> "Server":
+        last_error = ""
+        for _attempt in range(3):  # a port picked free may be taken before we bind it
+            self.sip_port = free_port(udp=True, tcp=self.tcp)
+            self.http_port = free_port(udp=False, tcp=True)
+            self.config_path.write_text(self.config_text())
+            with open(self.stderr_path, "ab") as err, open(self.stdout_path, "ab") as out:
+                self.proc = subprocess.Popen(
+                    [str(self.ctx.binary), "serve", "--config", str(self.config_path)],
+                    stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=self.ctx.workdir)
+            try:
+                self._wait_healthy(timeout)
+            except TestFailure as e:
+                code = self.proc.poll()
+                last_error = str(e)
+                if code is not None and "cannot bind" in self.stderr():
+                    continue  # lost a port race: pick new ports
+                self.kill()
+                raise
+            print(f"info - {self.name}: pid {self.proc.pid}, SIP udp/tcp {self.host}:"
+                  f"{self.sip_port}, HTTP {self.http_port}", flush=True)
+            return self
+        raise TestFailure(f"FAIL - server could not bind free ports: {last_error}")
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            code = self.proc.poll()
+            if code is not None:
+                raise TestFailure(f"FAIL - server exited with {code} before becoming healthy\n"
+                                  f"{self.stderr_tail()}")
+            status, body = self.healthz()
+            if status == 200:
+                return
+            last = f"{status} {body}"
+            time.sleep(0.05)
+        raise TestFailure(f"FAIL - /healthz not 200 within {timeout} s (last: {last})\n"
+                          f"{self.stderr_tail()}")
+
+    def healthz(self) -> tuple[int, str]:
+        url = f"http://{self.host}:{self.http_port}/healthz"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return resp.status, resp.read().decode(errors="replace")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(errors="replace")
+        except (OSError, urllib.error.URLError) as e:
+            return 0, str(e)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def assert_alive(self, what: str = "server still running") -> None:
+        check(self.alive(), what, f"exit code {self.proc.poll() if self.proc else None}\n"
+                                  f"{self.stderr_tail()}")
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM; asserts the server was still running and exits 0 within timeout."""
+        if self.proc is None:
+            return 0
+        code = self.proc.poll()
+        if code is not None:
+            self.exit_code = code
+            raise TestFailure(f"FAIL - {self.name} died during the test (exit code {code}"
+                              f"{', signal ' + signal.Signals(-code).name if code < 0 else ''})"
+                              f"\n{self.stderr_tail()}")
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise TestFailure(f"FAIL - {self.name} did not exit within {timeout} s of SIGTERM\n"
+                              f"{self.stderr_tail()}")
+        self.exit_code = code
+        check(code == 0, f"{self.name} exited cleanly on SIGTERM (exit code {code})",
+              self.stderr_tail())
+        bad = [p for p in ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                           "ThreadSanitizer", "terminate called", "Assertion")
+               if p in self.stderr()]
+        check(not bad, f"{self.name} stderr has no sanitizer/assert reports", bad)
+        return code
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.stop()
+        else:
+            self.kill()  # the test already failed: report that, not the shutdown
+
+    # -- stderr
+
+    def stderr(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stdout(self) -> str:
+        """The general log (spdlog's default logger writes to stdout)."""
+        try:
+            return self.stdout_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        tail = self.stderr().splitlines()[-lines:]
+        out = self.stdout().splitlines()[-lines:]
+        return ("--- server stderr (tail) ---\n" + "\n".join(tail) +
+                "\n--- server stdout (tail) ---\n" + "\n".join(out))
+
+    def security_events(self, event: str | None = None) -> list[dict]:
+        """The JSON security events on stderr, optionally only those named `event`."""
+        out = []
+        for line in self.stderr().splitlines():
+            start = line.find('{"event":')
+            if start < 0:
+                continue
+            try:
+                obj = json.loads(line[start:])
+            except json.JSONDecodeError:
+                continue
+            if event is None or obj.get("event") == event:
+                out.append(obj)
+        return out
+
+    def wait_for_events(self, event: str, count: int = 1, timeout: float = 5.0) -> list[dict]:
+        return wait_until(lambda: (lambda ev: ev if len(ev) >= count else None)(
+            self.security_events(event)), timeout, f"{count} '{event}' event(s) on stderr")
+
+    # -- resource usage (for benchmarks and leak checks)
+
+    def rss_kib(self) -> int:
+        return _proc_status_kib(self.proc.pid, "VmRSS")
+
+    @property
+    def target(self) -> str:
+        return f"{self.host}:{self.sip_port}"
+
+
+def _proc_status_kib(pid: int, key: str) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def test_main(run: Callable[[Context], None]) -> None:
+    """Entry point of every test script: exit 0 pass, 1 fail, 77 skipped."""
+    name = Path(sys.argv[0]).stem
+    parser = argparse.ArgumentParser(description=(run.__doc__ or name).strip().splitlines()[0])
+    parser.add_argument("--binary", required=True, help="path to the switchboard binary")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    binary = Path(args.binary).resolve()
+    if not os.access(binary, os.X_OK):
+        print(f"FAIL - {binary} is not an executable", flush=True)
+        sys.exit(1)
+    workdir = Path(tempfile.mkdtemp(prefix=f"sb-{name}-"))
+    ctx = Context(binary=binary, workdir=workdir, name=name, keep=args.keep)
+    print(f"# {name}: {(run.__doc__ or '').strip().splitlines()[0] if run.__doc__ else ''}",
+          flush=True)
+    started = time.monotonic()
+    code = 0
+    try:
+        run(ctx)
+    except Skip as e:
+        print(f"skip - {e}", flush=True)
+        code = SKIP
+    except TestFailure as e:
+        print(str(e), flush=True)
+        code = 1
+    except Exception:  # a harness bug or an unexpected peer failure: still a failed test
+        traceback.print_exc()
+        code = 1
+    elapsed = time.monotonic() - started
+    if code == 1 or args.keep:
+        print(f"# work directory kept: {workdir}", flush=True)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    verdict = {0: "PASS", 1: "FAIL", SKIP: "SKIP"}[code]
+    print(f"# {name}: {verdict} in {elapsed:.1f} s", flush=True)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def step(title: str):
+    """Prints a heading for a group of checks."""
+    print(f"## {title}", flush=True)
+    yield
