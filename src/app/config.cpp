@@ -85,7 +85,9 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
     }
     if (t["numbers"]) {
       for (const auto& n : t["numbers"]) {
-        checkKeys(src, n, {"number", "answer_after_ms", "hangup_after_ms"});
+        checkKeys(src, n,
+                  {"number", "app", "answer_after_ms", "hangup_after_ms", "greeting", "welcome",
+                   "voice", "connect_to", "record"});
         NumberConfig nc;
         nc.number = get<std::string>(src, n, "number", "");
         if (nc.number.empty()) bad(src, n, "number entry needs 'number'");
@@ -94,6 +96,23 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
         }
         nc.answerAfterMs = get<std::uint32_t>(src, n, "answer_after_ms", 0);
         nc.hangupAfterMs = get<std::uint32_t>(src, n, "hangup_after_ms", 0);
+        auto app = get<std::string>(src, n, "app", "answer");
+        if (app == "answer") {
+          nc.app = NumberApp::kAnswer;
+        } else if (app == "demo_ivr") {
+          nc.app = NumberApp::kDemoIvr;
+        } else {
+          bad(src, n["app"], "app must be answer or demo_ivr, got '" + app + "'");
+        }
+        nc.greeting = get<std::string>(src, n, "greeting", "");
+        nc.welcome = get<std::string>(src, n, "welcome", "");
+        nc.voice = get<std::string>(src, n, "voice", "");
+        nc.connectTo = get<std::string>(src, n, "connect_to", "");
+        nc.record = get<bool>(src, n, "record", false);
+        if (!nc.connectTo.empty() && !users.count(nc.connectTo)) {
+          bad(src, n["connect_to"],
+              "connect_to names no extension of this tenant: '" + nc.connectTo + "'");
+        }
         tc.numbers.push_back(std::move(nc));
       }
     }
@@ -101,10 +120,42 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
   }
 }
 
+void parseMedia(std::string_view src, const YAML::Node& m, MediaSettings& ms) {
+  checkKeys(src, m,
+            {"address", "rtp_ports", "loops", "rtp_timeout_s", "tts_voice", "tts_cache",
+             "recordings", "tone_plan"});
+  ms.address = get<std::string>(src, m, "address", ms.address);
+  if (auto ports = m["rtp_ports"]) {
+    if (!ports.IsSequence() || ports.size() != 2)
+      bad(src, ports, "rtp_ports must be [first, last]");
+    try {
+      ms.portMin = ports[0].as<std::uint16_t>();
+      ms.portMax = ports[1].as<std::uint16_t>();
+    } catch (const YAML::Exception&) {
+      bad(src, ports, "rtp_ports must be two port numbers");
+    }
+    if (ms.portMin < 1024 || ms.portMax < ms.portMin + 1) {
+      bad(src, ports, "rtp_ports must be a range of at least two ports above 1023");
+    }
+  }
+  ms.loops = get<int>(src, m, "loops", ms.loops);
+  if (ms.loops < 0 || ms.loops > 64) bad(src, m["loops"], "loops must be 0..64");
+  ms.rtpTimeoutS = get<int>(src, m, "rtp_timeout_s", ms.rtpTimeoutS);
+  if (ms.rtpTimeoutS < 0) bad(src, m["rtp_timeout_s"], "rtp_timeout_s must not be negative");
+  ms.ttsVoice = get<std::string>(src, m, "tts_voice", ms.ttsVoice);
+  ms.ttsCacheDir = get<std::string>(src, m, "tts_cache", ms.ttsCacheDir);
+  ms.recordingDir = get<std::string>(src, m, "recordings", ms.recordingDir);
+  ms.tonePlan = get<std::string>(src, m, "tone_plan", ms.tonePlan);
+  if (ms.tonePlan != "us" && ms.tonePlan != "eu" && ms.tonePlan != "cn") {
+    bad(src, m["tone_plan"], "tone_plan must be us, eu or cn");
+  }
+}
+
 Config parseRoot(std::string_view src, const YAML::Node& root) {
   Config cfg;
   if (!root || root.IsNull()) throw ConfigError{std::string(src) + ": empty configuration"};
-  checkKeys(src, root, {"sip", "http", "log_level", "limits", "security", "registrar", "tenants"});
+  checkKeys(src, root,
+            {"sip", "http", "log_level", "limits", "security", "registrar", "media", "tenants"});
   if (auto sip = root["sip"]) {
     checkKeys(src, sip, {"listen"});
     for (const auto& l : sip["listen"]) {
@@ -148,6 +199,7 @@ Config parseRoot(std::string_view src, const YAML::Node& root) {
     rc.maxBindingsPerAor = get<std::size_t>(src, r, "max_bindings_per_aor", rc.maxBindingsPerAor);
     if (rc.minExpires > rc.maxExpires) bad(src, r, "min_expires is larger than max_expires");
   }
+  if (auto m = root["media"]) parseMedia(src, m, cfg.media);
   if (auto t = root["tenants"]) parseTenants(src, t, cfg);
   return cfg;
 }
@@ -160,8 +212,8 @@ Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName) {
   } catch (const ConfigError& e) {
     return fail(Errc::kInvalidInput, e.message);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::kInvalidInput, std::string(sourceName) + ":" + std::to_string(e.mark.line + 1) +
-                                         ": " + e.msg);
+    return fail(Errc::kInvalidInput,
+                std::string(sourceName) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
 }
 

@@ -20,12 +20,25 @@ struct Extension {
   std::string displayName;
 };
 
-/// A number (DID) of a tenant. Until flows exist (issue 4) a call to it is answered by the
-/// placeholder answering service with these timings.
+/// What answers a number until IVR flows exist (issue 4).
+enum class NumberApp : std::uint8_t {
+  kAnswer,   ///< ring `answerAfterMs`, answer, optionally play `greeting`, hang up after
+             ///< `hangupAfterMs` (0: wait for the caller)
+  kDemoIvr,  ///< speech welcome and a menu: 1 read a digit back, 2 connect to `connectTo`,
+             ///< 3 leave a recorded message
+};
+
+/// A number (DID) of a tenant and the app that answers it.
 struct NumberConfig {
   std::string number;
+  NumberApp app = NumberApp::kAnswer;
   std::uint32_t answerAfterMs = 0;  ///< ring this long before 200 OK
   std::uint32_t hangupAfterMs = 0;  ///< 0 = wait for the caller's BYE
+  std::string greeting;             ///< kAnswer: text spoken after answer; empty: silence
+  std::string welcome;              ///< kDemoIvr: the menu text; empty: the built-in one
+  std::string voice;                ///< TTS voice ("flite", "espeak:zh"); empty: node default
+  std::string connectTo;            ///< kDemoIvr: extension for "press 2"
+  bool record = false;              ///< record every call to this number
 };
 
 /// One client company.
@@ -45,6 +58,19 @@ struct SecurityConfig {
   std::string nonceSecret;  ///< random per start when empty (nonces then die with the process)
 };
 
+/// The media engine and its files.
+struct MediaSettings {
+  std::string address;  ///< RTP bind and SDP address; empty: the first SIP address
+  std::uint16_t portMin = 20000;
+  std::uint16_t portMax = 29999;
+  int loops = 0;                   ///< media threads; 0: one per core
+  int rtpTimeoutS = 60;            ///< hang up a call that sent no RTP this long; 0: never
+  std::string ttsVoice = "flite";  ///< default text-to-speech voice
+  std::string ttsCacheDir = "var/tts";
+  std::string recordingDir = "var/recordings";  ///< per tenant: <dir>/<tenant>/...
+  std::string tonePlan = "us";                  ///< "us", "eu", "cn": ringback/busy cadences
+};
+
 /// Whole-node configuration.
 struct Config {
   std::vector<sip::ListenSpec> sip;
@@ -54,6 +80,7 @@ struct Config {
   std::size_t maxCalls = 50000;  ///< concurrent dialogs; new INVITEs beyond get 503
   SecurityConfig security;
   sip::RegistrarConfig registrar;
+  MediaSettings media;
   std::vector<TenantConfig> tenants;
 };
 

@@ -1,16 +1,23 @@
 #include "app/server.h"
 
+#include <openssl/rand.h>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <openssl/rand.h>
 
 #include "api/http_server.h"
 #include "app/directory.h"
+#include "app/event_log.h"
 #include "app/loop_timer.h"
-#include "app/placeholder_calls.h"
+#include "app/number_apps.h"
 #include "app/registration.h"
+#include "base/blocking_pool.h"
 #include "base/log.h"
+#include "call/call_manager.h"
+#include "call/prompts.h"
+#include "media/engine.h"
+#include "media/tts.h"
 #include "sip/auth_guard.h"
 #include "sip/digest.h"
 #include "sip/registrar.h"
@@ -37,10 +44,27 @@ sip::AuthGuard::Config guardConfig(const SecurityConfig& s) {
 }
 
 std::string mediaAddress(const Config& c) {
+  if (!c.media.address.empty()) return c.media.address;
   for (const auto& l : c.sip) {
     if (l.address != "0.0.0.0" && l.address != "::") return l.address;
   }
   return "127.0.0.1";
+}
+
+media::MediaConfig mediaConfig(const Config& c) {
+  media::MediaConfig m;
+  m.address = mediaAddress(c);
+  m.portMin = c.media.portMin;
+  m.portMax = c.media.portMax;
+  m.loops = c.media.loops;
+  m.rtpTimeoutS = c.media.rtpTimeoutS;
+  return m;
+}
+
+call::CallConfig callConfig(const Config& c) {
+  call::CallConfig cc;
+  cc.domain = mediaAddress(c);
+  return cc;
 }
 
 /// How long a graceful shutdown waits for the answers to its BYEs.
@@ -61,9 +85,33 @@ struct Server::Impl {
         digest(nonceSecret(config.security), clock),
         guard(clock, guardConfig(config.security)),
         registration(ua, directory, registrar, digest, guard),
-        calls(ua, wheel, directory, registration, mediaAddress(config)),
+        media(mediaConfig(config),
+              [this](media::MediaEvent&& e) {
+                boost::asio::post(io, [this, e = std::move(e)] { calls.onMediaEvent(e); });
+              }),
+        tts(config.media.ttsCacheDir),
+        pool(std::make_unique<BlockingPool>(2)),
+        prompts(
+            *pool, [this](std::function<void()> f) { boost::asio::post(io, std::move(f)); }, tts,
+            config.media.ttsVoice,
+            media::tonePlanFromName(config.media.tonePlan).value_or(media::TonePlan::kUs)),
+        calls(
+            ua, wheel, media, prompts, events,
+            [this](std::string_view number) -> std::optional<std::string> {
+              auto n = directory.number(number);
+              if (!n) return std::nullopt;
+              return n->first->id;
+            },
+            callConfig(config)),
+        apps(calls, wheel, directory, registrar, config.media),
         http(api::HttpConfig{config.httpAddress, config.httpPort}),
         signals(io, SIGINT, SIGTERM) {}
+
+  ~Impl() {
+    // Blocking jobs post back to `io` and use `prompts`: let them finish first.
+    pool.reset();
+    media.stop();
+  }
 
   Config config;
   boost::asio::io_context io{1};
@@ -78,10 +126,26 @@ struct Server::Impl {
   sip::DigestServer digest;
   sip::AuthGuard guard;
   Registration registration;
-  PlaceholderCalls calls;
+  EventLog events;
+  media::MediaEngine media;
+  media::TtsCache tts;
+  std::unique_ptr<BlockingPool> pool;
+  call::PromptLoader prompts;
+  call::CallManager calls;
+  NumberApps apps;
   api::HttpServer http;
   boost::asio::signal_set signals;
   TimerId purgeTimer;
+  TimerId gaugeTimer;
+  // Gauges the API loop reads (it must not touch control-loop objects).
+  std::atomic<std::size_t> legsLive{0};
+  std::atomic<std::size_t> dialogsLive{0};
+
+  void scheduleGauges() {
+    legsLive.store(calls.legCount(), std::memory_order_relaxed);
+    dialogsLive.store(ua.dialogCount(), std::memory_order_relaxed);
+    gaugeTimer = wheel.start(std::chrono::milliseconds(100), [this] { scheduleGauges(); });
+  }
 
   bool stopping = false;
 
@@ -94,11 +158,13 @@ struct Server::Impl {
       return;
     }
     http.stop();
+    media.stop();
     loopTimer.stop();
     transport.close();
     boost::system::error_code ignored;
     signals.cancel(ignored);
     wheel.cancel(purgeTimer);
+    wheel.cancel(gaugeTimer);
     io.stop();
   }
 
@@ -118,10 +184,14 @@ Result<void> Server::start() {
   Impl& s = *impl_;
   log::setLevel(s.config.logLevel);
   s.ua.setHandler(&s.calls);
+  s.calls.setApp(&s.apps);
+  s.calls.setRequestHandler(
+      [&s](sip::TxnId txn, const sip::Message& m) { s.registration.onRegister(txn, m); });
+  if (auto r = s.media.start(); !r) return r;
   s.transport.setHandler([&s](sip::Message&& m) { s.txns.onMessage(std::move(m)); });
   s.transport.setSourceFilter([&s](const Endpoint& e) { return !s.guard.isBanned(e.ip()); });
   s.txns.setAdmission([&s](const sip::Message&) {
-    return s.ua.dialogCount() + s.calls.ringing() < s.config.maxCalls;
+    return s.ua.dialogCount() + s.calls.pendingInbound() < s.config.maxCalls;
   });
   for (const auto& l : s.config.sip) {
     if (auto r = s.transport.listen(l); !r) return r;
@@ -129,20 +199,28 @@ Result<void> Server::start() {
     spdlog::info("sip: listening on {} {}:{}", sip::transportName(l.transport), l.address, l.port);
   }
   s.http.route("GET", "/healthz", [&s](const api::HttpRequest&) {
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   s.clock.now().time_since_epoch())
-                   .count();
+    auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.clock.now().time_since_epoch())
+            .count();
     std::int64_t lag = now - s.loopTimer.lastTickMs();
     api::HttpResponse r;
     r.status = lag < 2000 ? 200 : 503;
+    const auto& media = s.media.totals();
     r.body = std::string("{\"status\":\"") + (lag < 2000 ? "ok" : "stalled") +
-             "\",\"control_loop_lag_ms\":" + std::to_string(lag) + "}";
+             "\",\"control_loop_lag_ms\":" + std::to_string(lag) +
+             ",\"calls\":" + std::to_string(s.legsLive.load(std::memory_order_relaxed)) +
+             ",\"dialogs\":" + std::to_string(s.dialogsLive.load(std::memory_order_relaxed)) +
+             ",\"media_sessions\":" + std::to_string(media.sessionsOpen.load()) +
+             ",\"rtp_in\":" + std::to_string(media.packetsIn.load()) +
+             ",\"rtp_out\":" + std::to_string(media.packetsOut.load()) +
+             ",\"rtp_malformed\":" + std::to_string(media.malformed.load()) + "}";
     return r;
   });
   if (auto r = s.http.start(); !r) return r;
   spdlog::info("http: listening on {}:{}", s.config.httpAddress, s.http.port());
   s.loopTimer.start();
   s.schedulePurge();
+  s.scheduleGauges();
   s.signals.async_wait([this](const boost::system::error_code& ec, int) {
     if (!ec) stop();
   });
@@ -159,6 +237,7 @@ void Server::stop() {
     if (s->stopping) return;
     s->stopping = true;
     spdlog::info("switchboard: shutting down, ending {} dialogs", s->ua.dialogCount());
+    s->calls.shutdown();
     s->ua.shutdown();
     s->drainThenClose(s->clock.now() + kShutdownDrain);
   });

@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -56,6 +57,21 @@ class Number:
     number: str
     answer_after_ms: int = 0
     hangup_after_ms: int = 0
+    app: str = "answer"          # answer | demo_ivr
+    greeting: str = ""           # answer: spoken after the answer
+    welcome: str = ""            # demo_ivr: the menu text
+    connect_to: str = ""         # demo_ivr: extension for "press 2"
+    record: bool = False         # record every call
+
+    def yaml(self) -> str:
+        fields = [f"number: {_yaml_str(self.number)}", f"app: {self.app}",
+                  f"answer_after_ms: {self.answer_after_ms}",
+                  f"hangup_after_ms: {self.hangup_after_ms}",
+                  f"record: {'true' if self.record else 'false'}"]
+        for key in ("greeting", "welcome", "connect_to"):
+            if getattr(self, key):
+                fields.append(f"{key}: {_yaml_str(getattr(self, key))}")
+        return "{ " + ", ".join(fields) + " }"
 
 
 ANSWERS = Number("4000")                               # answers at once
@@ -150,6 +166,11 @@ class Context:
     keep: bool = False
     _counter: int = 0
 
+    @property
+    def tts_cache(self) -> Path:
+        """Text-to-speech cache of the servers of this test."""
+        return self.workdir / "tts-cache"
+
     def path(self, stem: str) -> Path:
         """A fresh file path in the work directory."""
         self._counter += 1
@@ -186,7 +207,8 @@ class Server:
     def __init__(self, ctx: Context, *, numbers: Iterable[Number] = DEFAULT_NUMBERS,
                  extensions: dict[str, str] | None = None, auth_fail_limit: int = 5,
                  auth_fail_window_s: int = 60, ban_s: int = 300, max_calls: int = 50000,
-                 log_level: str = "info", tcp: bool = True, name: str = "server") -> None:
+                 log_level: str = "info", tcp: bool = True, name: str = "server",
+                 rtp_timeout_s: int = 60) -> None:
         self.ctx = ctx
         self.numbers = list(numbers)
         self.extensions = dict(EXTENSIONS if extensions is None else extensions)
@@ -197,6 +219,8 @@ class Server:
         self.log_level = log_level
         self.tcp = tcp
         self.name = name
+        self.rtp_timeout_s = rtp_timeout_s
+        self.recordings = ctx.workdir / f"{name}-recordings"
         self.host = "127.0.0.1"
         self.sip_port = 0
         self.http_port = 0
@@ -228,6 +252,10 @@ class Server:
             f"  auth_fail_limit: {self.auth_fail_limit}",
             f"  auth_fail_window_s: {self.auth_fail_window_s}",
             f"  ban_s: {self.ban_s}",
+            "media:",
+            f"  rtp_timeout_s: {self.rtp_timeout_s}",
+            f"  recordings: {_yaml_str(str(self.recordings))}",
+            f"  tts_cache: {_yaml_str(str(self.ctx.tts_cache))}",
             "registrar:",
             "  min_expires: 60",
             "  max_expires: 3600",
@@ -243,8 +271,7 @@ class Server:
                          f"name: {_yaml_str('Extension ' + user)} }}")
         lines.append("    numbers:")
         for n in self.numbers:
-            lines.append(f"      - {{ number: {_yaml_str(n.number)}, answer_after_ms: "
-                         f"{n.answer_after_ms}, hangup_after_ms: {n.hangup_after_ms} }}")
+            lines.append(f"      - {n.yaml()}")
         return "\n".join(lines) + "\n"
 
     # -- lifecycle
@@ -298,6 +325,41 @@ class Server:
             return e.code, e.read().decode(errors="replace")
         except (OSError, urllib.error.URLError) as e:
             return 0, str(e)
+
+    def health(self) -> dict:
+        """The /healthz JSON (status, calls, dialogs, media_sessions, rtp counters)."""
+        code, body = self.healthz()
+        check(code == 200, f"/healthz answers 200 (got {code})", body)
+        return json.loads(body)
+
+    def call_events(self, kind: str | None = None) -> list[dict]:
+        """The call events the server logged ("event tenant=.. call=.. leg=.. KIND ..."), in
+        order, each as {tenant, call, leg, kind, other, detail}."""
+        out = []
+        for line in self.stdout().splitlines():
+            m = re.search(r"event tenant=(\S*) call=(\d+) leg=(\d+) (\w+)(?: other=(\d+))? ?(.*)$",
+                          line)
+            if m and (kind is None or m.group(4) == kind):
+                out.append({"tenant": m.group(1), "call": int(m.group(2)),
+                            "leg": int(m.group(3)), "kind": m.group(4),
+                            "other": int(m.group(5) or 0), "detail": m.group(6).strip()})
+        return out
+
+    def wait_idle(self, timeout: float = 10.0) -> dict:
+        """Waits until no call leg and no media session is left; returns the health JSON."""
+        last: dict = {}
+
+        def idle() -> bool:
+            nonlocal last
+            last = self.health()
+            return last.get("calls") == 0 and last.get("media_sessions") == 0 \
+                and last.get("dialogs") == 0
+
+        try:
+            wait_until(idle, timeout, "no call leg, dialog or media session left")
+        except TestFailure as e:
+            raise TestFailure(f"{e}; last /healthz: {last}") from None
+        return last
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -143,6 +143,7 @@ class SippRun:
         self.rundir.mkdir(parents=True)
         self.timeout_s = timeout_s
         local_port = free_port(udp=True, tcp=transport.startswith("t"))
+        self.local_port = local_port
         media_port = free_port(udp=True, span=2, step=2)
         control_port = free_port(udp=True)
         cmd = [sipp, target or server.target, "-sf", str(SCENARIOS / scenario),
@@ -343,7 +344,8 @@ class DigestRegistrar:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _request(self, user: str, expires: int, authorization: str | None) -> str:
+    def _request(self, user: str, expires: int, authorization: str | None,
+                 contact: str | None = None) -> str:
         self.cseq += 1
         host = self.server.host
         local = f"{self.raw.local_ip}:{self.raw.local_port}"
@@ -355,7 +357,7 @@ class DigestRegistrar:
                  f"To: <sip:{user}@{host}>",
                  f"Call-ID: {self.call_id}",
                  f"CSeq: {self.cseq} REGISTER",
-                 f"Contact: <sip:{user}@{local}>",
+                 f"Contact: <{contact or f'sip:{user}@{local}'}>",
                  f"Expires: {expires}"]
         if authorization:
             lines.append(f"Authorization: {authorization}")
@@ -374,9 +376,10 @@ class DigestRegistrar:
 
     def register(self, user: str, password: str, *, auth_user: str | None = None,
                  algorithm: str = "SHA-256", qop: bool = True, expires: int = 120,
-                 timeout: float = 3.0) -> RegisterOutcome:
-        """REGISTER, answer the 401 with the challenge of `algorithm`, return both answers."""
-        self.raw.send(self._request(user, expires, None))
+                 timeout: float = 3.0, contact: str | None = None) -> RegisterOutcome:
+        """REGISTER, answer the 401 with the challenge of `algorithm`, return both answers.
+        `contact` replaces the Contact URI (a phone listening elsewhere, e.g. a SIPp UAS)."""
+        self.raw.send(self._request(user, expires, None, contact))
         first = self._final(timeout)
         if first is None or parse_response(first)[0] != 401:
             return RegisterOutcome(None, first)
@@ -401,5 +404,5 @@ class DigestRegistrar:
         value += f', response="{response}"'
         if "opaque" in ch:
             value += f', opaque="{ch["opaque"]}"'
-        self.raw.send(self._request(user, expires, value))
+        self.raw.send(self._request(user, expires, value, contact))
         return RegisterOutcome(first, self._final(timeout))
