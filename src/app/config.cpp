@@ -101,8 +101,10 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
           nc.app = NumberApp::kAnswer;
         } else if (app == "demo_ivr") {
           nc.app = NumberApp::kDemoIvr;
+        } else if (app == "connect") {
+          nc.app = NumberApp::kConnect;
         } else {
-          bad(src, n["app"], "app must be answer or demo_ivr, got '" + app + "'");
+          bad(src, n["app"], "app must be answer, demo_ivr or connect, got '" + app + "'");
         }
         nc.greeting = get<std::string>(src, n, "greeting", "");
         nc.welcome = get<std::string>(src, n, "welcome", "");
@@ -182,13 +184,28 @@ Config parseRoot(std::string_view src, const YAML::Node& root) {
     cfg.maxCalls = get<std::size_t>(src, limits, "max_calls", cfg.maxCalls);
   }
   if (auto s = root["security"]) {
-    checkKeys(src, s, {"auth_fail_limit", "auth_fail_window_s", "ban_s", "nonce_secret"});
+    checkKeys(
+        src, s,
+        {"auth_fail_limit", "auth_fail_window_s", "ban_s", "nonce_secret", "digest_algorithms"});
     cfg.security.authFailLimit = get<int>(src, s, "auth_fail_limit", cfg.security.authFailLimit);
     cfg.security.authFailWindowS =
         get<std::uint32_t>(src, s, "auth_fail_window_s", cfg.security.authFailWindowS);
     cfg.security.banS = get<std::uint32_t>(src, s, "ban_s", cfg.security.banS);
     cfg.security.nonceSecret = get<std::string>(src, s, "nonce_secret", "");
     if (cfg.security.authFailLimit < 1) bad(src, s, "auth_fail_limit must be at least 1");
+    if (auto algs = s["digest_algorithms"]) {
+      if (!algs.IsSequence() || algs.size() == 0) {
+        bad(src, algs, "digest_algorithms must be a non-empty list of MD5, SHA-256");
+      }
+      cfg.security.digestAlgorithms.clear();
+      for (const auto& a : algs) {
+        auto name = a.as<std::string>();
+        if (name != "MD5" && name != "SHA-256") {
+          bad(src, a, "digest algorithm must be MD5 or SHA-256, got '" + name + "'");
+        }
+        cfg.security.digestAlgorithms.push_back(name);
+      }
+    }
   }
   if (auto r = root["registrar"]) {
     checkKeys(src, r, {"min_expires", "max_expires", "default_expires", "max_bindings_per_aor"});

@@ -26,6 +26,7 @@ enum class NumberApp : std::uint8_t {
              ///< `hangupAfterMs` (0: wait for the caller)
   kDemoIvr,  ///< speech welcome and a menu: 1 read a digit back, 2 connect to `connectTo`,
              ///< 3 leave a recorded message
+  kConnect,  ///< answer and connect straight to extension `connectTo` (ringback meanwhile)
 };
 
 /// A number (DID) of a tenant and the app that answers it.
@@ -56,6 +57,8 @@ struct SecurityConfig {
   std::uint32_t authFailWindowS = 60;
   std::uint32_t banS = 300;
   std::string nonceSecret;  ///< random per start when empty (nonces then die with the process)
+  /// Digest algorithms offered in a 401, in order: "MD5", "SHA-256".
+  std::vector<std::string> digestAlgorithms{"MD5"};
 };
 
 /// The media engine and its files.

@@ -57,7 +57,8 @@ struct BadCase {
 
 TEST(ConfigTest, ErrorsNameTheLine) {
   const BadCase cases[] = {
-      {"tenants:\n  - id: a\n    domains: [x]\n    extensions:\n      - { user: u, password: short }\n",
+      {"tenants:\n  - id: a\n    domains: [x]\n    extensions:\n      - { user: u, password: short "
+       "}\n",
        "t.yaml:5: extension 'u' needs a password of at least 8 characters"},
       {"tenants:\n  - id: a\n    domains: [x]\n  - id: b\n    domains: [x]\n",
        "t.yaml:5: domain 'x' already belongs to another tenant"},
@@ -68,6 +69,14 @@ TEST(ConfigTest, ErrorsNameTheLine) {
        "    domains: [y]\n    numbers:\n      - { number: '1' }\n",
        "t.yaml:9: number '1' is already assigned"},
       {"tenants: [ {id: a, domains: [x]}\n", "t.yaml:"},
+      {"media:\n  rtp_ports: [30000]\n", "t.yaml:2: rtp_ports must be [first, last]"},
+      {"media:\n  rtp_ports: [80, 90]\n", "t.yaml:2: rtp_ports must be a range"},
+      {"media:\n  tone_plan: mars\n", "t.yaml:2: tone_plan must be us, eu or cn"},
+      {"tenants:\n  - id: a\n    domains: [x]\n    numbers:\n      - { number: '1', app: fax }\n",
+       "t.yaml:5: app must be answer, demo_ivr or connect, got 'fax'"},
+      {"tenants:\n  - id: a\n    domains: [x]\n    numbers:\n"
+       "      - { number: '1', app: connect, connect_to: '9' }\n",
+       "t.yaml:5: connect_to names no extension of this tenant: '9'"},
   };
   for (const auto& c : cases) {
     auto r = parseConfig(c.yaml, "t.yaml");
@@ -75,6 +84,43 @@ TEST(ConfigTest, ErrorsNameTheLine) {
     EXPECT_NE(r.error().message.find(c.expected), std::string::npos)
         << "got: " << r.error().message;
   }
+}
+
+TEST(ConfigTest, MediaAndNumberApps) {
+  auto c = parseConfig(R"(
+media:
+  address: 127.0.0.2
+  rtp_ports: [40000, 40999]
+  rtp_timeout_s: 0
+  tts_voice: "espeak:zh"
+  recordings: /tmp/rec
+tenants:
+  - id: a
+    domains: [x]
+    extensions:
+      - { user: "1001", password: "long-enough-1" }
+    numbers:
+      - { number: "1", app: demo_ivr, connect_to: "1001", voice: "flite:kal", record: true }
+      - { number: "2", app: connect, connect_to: "1001" }
+      - { number: "3", greeting: "hi", hangup_after_ms: 500 }
+)",
+                       "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->media.address, "127.0.0.2");
+  EXPECT_EQ(c->media.portMin, 40000);
+  EXPECT_EQ(c->media.portMax, 40999);
+  EXPECT_EQ(c->media.rtpTimeoutS, 0);
+  EXPECT_EQ(c->media.ttsVoice, "espeak:zh");
+  EXPECT_EQ(c->media.recordingDir, "/tmp/rec");
+  const auto& n = c->tenants[0].numbers;
+  EXPECT_EQ(n[0].app, NumberApp::kDemoIvr);
+  EXPECT_EQ(n[0].connectTo, "1001");
+  EXPECT_EQ(n[0].voice, "flite:kal");
+  EXPECT_TRUE(n[0].record);
+  EXPECT_EQ(n[1].app, NumberApp::kConnect);
+  EXPECT_EQ(n[2].app, NumberApp::kAnswer);
+  EXPECT_EQ(n[2].greeting, "hi");
+  EXPECT_FALSE(n[2].record);
 }
 
 TEST(ConfigTest, EmptyFileIsAnError) {

@@ -19,7 +19,9 @@ LoopTimer::LoopTimer(boost::asio::io_context& io, TimerWheel& wheel, const Clock
                      Duration tick)
     : impl_(std::make_unique<Impl>(io, wheel, clock, tick)) {}
 
-LoopTimer::~LoopTimer() { stop(); }
+LoopTimer::~LoopTimer() {
+  stop();
+}
 
 void LoopTimer::start() {
   impl_->running = true;
@@ -35,10 +37,10 @@ void LoopTimer::start() {
       self(self);
     });
   };
-  lastTickMs_.store(std::chrono::duration_cast<std::chrono::milliseconds>(
-                        impl_->clock.now().time_since_epoch())
-                        .count(),
-                    std::memory_order_relaxed);
+  lastTickMs_.store(
+      std::chrono::duration_cast<std::chrono::milliseconds>(impl_->clock.now().time_since_epoch())
+          .count(),
+      std::memory_order_relaxed);
   arm(arm);
 }
 

@@ -121,6 +121,10 @@ void NumberApps::answered(LegId leg) {
     menu(leg);
     return;
   }
+  if (a->number->app == NumberApp::kConnect) {
+    connect(leg);
+    return;
+  }
   if (!a->number->greeting.empty()) say(leg, a->number->greeting);
   if (a->number->hangupAfterMs > 0) {
     a->timer = timers_.start(std::chrono::milliseconds(a->number->hangupAfterMs), [this, leg] {
@@ -202,7 +206,7 @@ void NumberApps::connect(LegId leg) {
   if (user.empty() && !a->tenant->extensions.empty()) user = a->tenant->extensions.front().user;
   auto spec = locate(a->tenant->id, user);
   if (!spec) {
-    say(leg, "Sorry, nobody is available right now.", [this, leg](bool) { menu(leg); });
+    notConnected(leg, "Sorry, nobody is available right now.");
     return;
   }
   a->stage = Stage::kConnecting;
@@ -220,7 +224,7 @@ void NumberApps::connect(LegId leg) {
     }
     x->agent = 0;
     if (!out.answered) {
-      say(leg, "Sorry, nobody answered.", [this, leg](bool) { menu(leg); });
+      notConnected(leg, "Sorry, nobody answered.");
       return;
     }
     x->agent = agent;
@@ -229,10 +233,20 @@ void NumberApps::connect(LegId leg) {
     (void)calls_.bridge(leg, agent);
   });
   if (!placed) {
-    say(leg, "Sorry, we cannot connect you now.", [this, leg](bool) { menu(leg); });
+    notConnected(leg, "Sorry, we cannot connect you now.");
     return;
   }
   a->agent = *placed;
+}
+
+void NumberApps::notConnected(LegId leg, const std::string& why) {
+  Active* a = find(leg);
+  if (a == nullptr) return;
+  if (a->number->app == NumberApp::kConnect) {
+    (void)calls_.hangup(leg, HangupCause::kUnavailable);
+    return;
+  }
+  say(leg, why, [this, leg](bool) { menu(leg); });
 }
 
 void NumberApps::leaveMessage(LegId leg) {
@@ -292,8 +306,14 @@ void NumberApps::onLegEnded(LegId leg, HangupCause cause) {
   auto it = active_.find(leg);
   if (it == active_.end()) return;
   timers_.cancel(it->second.timer);
-  if (it->second.agent != 0) agents_.erase(it->second.agent);
+  LegId agent = it->second.agent;
   active_.erase(it);
+  if (agent != 0) {
+    // The caller left while the agent's phone rang (or talked): clear that leg now rather
+    // than at its ring timeout.
+    agents_.erase(agent);
+    (void)calls_.hangup(agent, HangupCause::kPeerGone);
+  }
 }
 
 }  // namespace sb::app

@@ -1,6 +1,7 @@
 #pragma once
 // What answers a tenant's numbers until IVR flows land (issue 4): the apps of NumberConfig —
-// answer (ring, answer, optional greeting, optional timed hangup) and the demo IVR
+// answer (ring, answer, optional greeting, optional timed hangup), connect (straight to an
+// extension) and the demo IVR
 // (speech welcome; 1: read a digit back, 2: connect to an extension, 3: leave a message).
 // Also resolves extensions to registered contacts for bridging and REFER transfers.
 // Control loop only.
@@ -61,6 +62,8 @@ class NumberApps final : public call::CallApp {
   void readBack(call::LegId leg);
   void connect(call::LegId leg);
   void leaveMessage(call::LegId leg);
+  /// "Press 2" (or a connect number) could not reach the extension.
+  void notConnected(call::LegId leg, const std::string& why);
   void goodbye(call::LegId leg, const std::string& text);
   void say(call::LegId leg, const std::string& text, std::function<void(bool)> done = {});
   std::string recordingPath(const Active& a, std::string_view kind) const;

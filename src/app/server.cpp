@@ -183,6 +183,12 @@ Server::~Server() = default;
 Result<void> Server::start() {
   Impl& s = *impl_;
   log::setLevel(s.config.logLevel);
+  std::vector<sip::digest::Algorithm> algorithms;
+  for (const auto& a : s.config.security.digestAlgorithms) {
+    algorithms.push_back(a == "SHA-256" ? sip::digest::Algorithm::kSha256
+                                        : sip::digest::Algorithm::kMd5);
+  }
+  s.digest.setAlgorithms(std::move(algorithms));
   s.ua.setHandler(&s.calls);
   s.calls.setApp(&s.apps);
   s.calls.setRequestHandler(

@@ -444,13 +444,14 @@ DigestServer::NonceState DigestServer::checkNonce(std::string_view nonce,
   return NonceState::kValid;
 }
 
+void DigestServer::setAlgorithms(std::vector<digest::Algorithm> algorithms) {
+  if (!algorithms.empty()) algorithms_ = std::move(algorithms);
+}
+
 std::vector<std::string> DigestServer::challenges(std::string_view realm, bool stale) const {
   std::string nonce = issueNonce(realm);
   std::vector<std::string> out;
-  // MD5 first: SIPp, sipsak and many deployed phones read only the topmost challenge and know
-  // only MD5 (pinned by tests/integration/test_md5_only_peers_register.py); RFC 8760 clients
-  // that read every challenge still find SHA-256 below it.
-  for (digest::Algorithm alg : {digest::Algorithm::kMd5, digest::Algorithm::kSha256}) {
+  for (digest::Algorithm alg : algorithms_) {
     std::string c = "Digest realm=";
     digest::appendQuoted(c, realm);
     c += ", nonce=\"" + nonce + "\", algorithm=";

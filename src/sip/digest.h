@@ -85,8 +85,12 @@ class DigestServer {
   DigestServer(std::string secret, const Clock& clock,
                Duration nonceLifetime = std::chrono::minutes(5));
 
-  /// WWW-Authenticate values for a 401: MD5 first (for clients that read only the topmost
-  /// one), then SHA-256 (RFC 8760), both qop="auth" with one shared nonce.
+  /// Algorithms offered in a 401, in order (default MD5 only); empty keeps the current list.
+  void setAlgorithms(std::vector<digest::Algorithm> algorithms);
+
+  /// WWW-Authenticate values for a 401, one per offered algorithm in order, qop="auth", one
+  /// shared nonce. Put MD5 first: SIPp and sipsak read only the topmost challenge; baresip 1.0
+  /// (libre) fails on any algorithm it does not know, so SHA-256 is opt-in (RFC 8760).
   std::vector<std::string> challenges(std::string_view realm, bool stale) const;
 
   /// Checks an Authorization value for `method` in `realm`. `passwordOf(user)` returns the
@@ -106,6 +110,7 @@ class DigestServer {
   std::string secret_;
   const Clock& clock_;
   Duration lifetime_;
+  std::vector<digest::Algorithm> algorithms_{digest::Algorithm::kMd5};
 };
 
 }  // namespace sb::sip

@@ -299,7 +299,11 @@ class DigestServerTest : public ::testing::Test {
   using Lookup = std::function<std::optional<std::string>(std::string_view)>;
 
   ManualClock clock;
-  DigestServer server{"node-secret", clock};
+  DigestServer server = withBoth(DigestServer{"node-secret", clock});
+  static DigestServer withBoth(DigestServer d) {
+    d.setAlgorithms({Algorithm::kMd5, Algorithm::kSha256});
+    return d;
+  }
   Lookup lookup = [](std::string_view u) -> std::optional<std::string> {
     if (u == "1001") return std::string("right-password");
     return std::nullopt;
@@ -320,6 +324,16 @@ class DigestServerTest : public ::testing::Test {
     return server.verify(value, method, realm, lookup);
   }
 };
+
+TEST_F(DigestServerTest, OnlyMd5IsOfferedByDefault) {
+  DigestServer plain{"node-secret", clock};
+  auto values = plain.challenges("demo", false);
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(digest::parseChallenge(values[0])->algorithm, Algorithm::kMd5);
+  plain.setAlgorithms({Algorithm::kSha256});
+  EXPECT_EQ(digest::parseChallenge(plain.challenges("demo", false).at(0))->algorithm,
+            Algorithm::kSha256);
+}
 
 TEST_F(DigestServerTest, ChallengesOfferMd5ThenSha256WithQopAuth) {
   auto values = server.challenges("demo", false);
@@ -461,7 +475,7 @@ TEST_F(DigestServerTest, NonceFromTheFutureIsStale) {
   // Another node (or this one before a restart) whose clock is ahead, same secret.
   ManualClock ahead;
   ahead.advance(std::chrono::hours(2));
-  DigestServer peer{"node-secret", ahead};
+  DigestServer peer = withBoth(DigestServer{"node-secret", ahead});
   auto ch = digest::parseChallenge(peer.challenges("demo", false).at(0));
   ASSERT_TRUE(ch.ok());
   auto v = verify(
@@ -470,7 +484,7 @@ TEST_F(DigestServerTest, NonceFromTheFutureIsStale) {
 }
 
 TEST_F(DigestServerTest, ShortLifetime) {
-  DigestServer quick{"node-secret", clock, std::chrono::seconds(10)};
+  DigestServer quick = withBoth(DigestServer{"node-secret", clock, std::chrono::seconds(10)});
   auto ch = digest::parseChallenge(quick.challenges("demo", false).at(1));
   ASSERT_TRUE(ch.ok());
   auto a = digest::answerChallenge(*ch, "REGISTER", "sip:demo", "1001", "right-password", "c", 1);

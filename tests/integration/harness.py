@@ -208,7 +208,8 @@ class Server:
                  extensions: dict[str, str] | None = None, auth_fail_limit: int = 5,
                  auth_fail_window_s: int = 60, ban_s: int = 300, max_calls: int = 50000,
                  log_level: str = "info", tcp: bool = True, name: str = "server",
-                 rtp_timeout_s: int = 60) -> None:
+                 rtp_timeout_s: int = 60,
+                 digest_algorithms: tuple[str, ...] = ("MD5", "SHA-256")) -> None:
         self.ctx = ctx
         self.numbers = list(numbers)
         self.extensions = dict(EXTENSIONS if extensions is None else extensions)
@@ -220,6 +221,7 @@ class Server:
         self.tcp = tcp
         self.name = name
         self.rtp_timeout_s = rtp_timeout_s
+        self.digest_algorithms = digest_algorithms
         self.recordings = ctx.workdir / f"{name}-recordings"
         self.host = "127.0.0.1"
         self.sip_port = 0
@@ -252,6 +254,7 @@ class Server:
             f"  auth_fail_limit: {self.auth_fail_limit}",
             f"  auth_fail_window_s: {self.auth_fail_window_s}",
             f"  ban_s: {self.ban_s}",
+            f"  digest_algorithms: [{', '.join(_yaml_str(a) for a in self.digest_algorithms)}]",
             "media:",
             f"  rtp_timeout_s: {self.rtp_timeout_s}",
             f"  recordings: {_yaml_str(str(self.recordings))}",

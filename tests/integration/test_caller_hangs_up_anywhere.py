@@ -4,6 +4,8 @@ media session (the server's /healthz gauges), one call_ended per call. Phases: d
 welcome prompt, while the server rings an agent whose phone never answers (the ring leg is
 cancelled), and before the answer (CANCEL while ringing)."""
 
+import time
+
 from harness import EXTENSIONS, Number, Server, check, step, test_main, wait_until
 from peers import DigestRegistrar, SippRun, run_sipp
 from rtp import RtpPeer
@@ -37,8 +39,11 @@ def run(ctx) -> None:
                            "the agent's phone rings")
                 r = call.wait()
                 check(r.ok(calls=1), f"the caller hung up ({r.summary()})", r)
+                hung_up = time.monotonic()
                 p = phone.wait()
                 check(p.ok(calls=1), f"the agent's ringing leg was cancelled ({p.summary()})", p)
+                late = time.monotonic() - hung_up
+                check(late < 3, f"...at once, not at the ring timeout ({late:.1f} s after)")
             finally:
                 phone.kill()
             sb.wait_idle()
