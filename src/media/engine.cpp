@@ -23,6 +23,9 @@ using internal::Udp;
 constexpr auto kTick = std::chrono::milliseconds(20);
 constexpr int kMaxCatchUpTicks = 5;  // a loop stalled longer than 100 ms skips the rest
 constexpr SessionId kLoopMask = 0xff;
+// Ports of the range may be taken by other programs (another node, a test peer): a port that
+// fails to bind goes to the back of the free list and the next one is tried.
+constexpr int kBindAttempts = 256;
 
 /// Raises the open-file limit to its hard maximum: every session holds two sockets.
 void raiseFileLimit() {
@@ -179,8 +182,7 @@ Result<SessionInfo> MediaEngine::create(SessionId near) {
   std::size_t index =
       near != 0 ? (near & kLoopMask) % m.loops.size() : m.nextLoop.fetch_add(1) % m.loops.size();
   MediaLoop& loop = *m.loops[index];
-  // A port may be busy with another program: try a few before giving up.
-  for (int attempt = 0; attempt < 16; ++attempt) {
+  for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
     auto port = m.takePort();
     if (!port) break;
     boost::system::error_code ec;

@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -221,6 +222,7 @@ class Server:
         self.tcp = tcp
         self.name = name
         self.rtp_timeout_s = rtp_timeout_s
+        self.rtp_base = 20000 + 1000 * random.randrange(12)
         self.digest_algorithms = digest_algorithms
         self.recordings = ctx.workdir / f"{name}-recordings"
         self.host = "127.0.0.1"
@@ -256,6 +258,8 @@ class Server:
             f"  ban_s: {self.ban_s}",
             f"  digest_algorithms: [{', '.join(_yaml_str(a) for a in self.digest_algorithms)}]",
             "media:",
+            # A window of its own, so that servers of tests running side by side rarely meet.
+            f"  rtp_ports: [{self.rtp_base}, {self.rtp_base + 999}]",
             f"  rtp_timeout_s: {self.rtp_timeout_s}",
             f"  recordings: {_yaml_str(str(self.recordings))}",
             f"  tts_cache: {_yaml_str(str(self.ctx.tts_cache))}",
