@@ -73,6 +73,11 @@ http:
 log_level: warn
 limits:
   max_calls: $max_calls
+media:
+  rtp_ports: [10000, 39999]   # 15,000 RTP/RTCP pairs: one per call leg
+  rtp_timeout_s: 0
+  tts_cache: $WORK/tts
+  recordings: $WORK/recordings
 tenants:
   - id: bench
     domains: [127.0.0.1, localhost]
@@ -80,6 +85,8 @@ tenants:
       - { user: "1001", password: "bench-1001-secret" }
     numbers:
       - { number: "4000", answer_after_ms: 0 }
+      # answer, a 1 s prompt, and the server hangs up (bench/sipp_cps.sh ... prompt)
+      - { number: "4010", greeting: "Thank you for calling.", hangup_after_ms: 1000 }
 YAML
   "$binary" serve --config "$WORK/bench.yaml" >"$WORK/server.stdout" 2>"$WORK/server.stderr" &
   SERVER_PID=$!

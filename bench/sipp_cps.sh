@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Calls per second for INVITE -> 200 -> ACK -> BYE against the real binary, SIPp as the caller
-# (tests/integration/scenarios/call_answered_then_caller_hangs_up.xml, no hold time).
+# Calls per second against the real binary, SIPp as the caller. Two kinds of call:
+#   bye     INVITE -> 200 -> ACK -> BYE from the caller at once (number 4000; every call still
+#           gets its media session: ports bound, SDP answer)
+#           (tests/integration/scenarios/call_answered_then_caller_hangs_up.xml, no hold time)
+#   prompt  INVITE -> 200 -> ACK, the server speaks a ~1 s prompt (RTP to SIPp's media port)
+#           and hangs up with BYE after 1 s (number 4010; server_hangs_up_after_answer.xml)
 #
-#   bench/sipp_cps.sh [BINARY] [RATE] [DURATION_S]
-#   defaults: build/release/src/app/switchboard, 3000 calls/s, 60 s
+#   bench/sipp_cps.sh [BINARY] [RATE] [DURATION_S] [bye|prompt]
+#   defaults: build/release/src/app/switchboard, 3000 calls/s, 60 s, bye
 #
 # Prints attempted/successful/failed calls, the achieved rate, failure %, and the server's CPU
 # (share of one core over the run) and RSS. Bounded: SIPp stops after RATE*DURATION calls or
@@ -15,20 +19,26 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BINARY="${1:-$REPO_DIR/build/release/src/app/switchboard}"
 RATE="${2:-3000}"
 DURATION="${3:-60}"
+MODE="${4:-bye}"
+case "$MODE" in
+  bye) NUMBER=4000; SCENARIO=call_answered_then_caller_hangs_up.xml ;;
+  prompt) NUMBER=4010; SCENARIO=server_hangs_up_after_answer.xml ;;
+  *) echo "mode must be bye or prompt, got '$MODE'" >&2; exit 2 ;;
+esac
 [[ -x "$BINARY" ]] || { echo "no executable at $BINARY (build first: make build)" >&2; exit 2; }
 bench_init cps
 
 CALLS=$((RATE * DURATION))
 LIMIT=$((RATE * 2 > 1000 ? RATE * 2 : 1000))   # concurrent calls cap: a stalled server shows as failures, not as unbounded memory
 start_server "$BINARY" 200000
-echo "switchboard pid $SERVER_PID on udp 127.0.0.1:$SIP_PORT; SIPp: $RATE calls/s for ${DURATION} s ($CALLS calls)"
+echo "switchboard pid $SERVER_PID on udp 127.0.0.1:$SIP_PORT; SIPp: $RATE calls/s for ${DURATION} s ($CALLS calls, $MODE)"
 
 ticks0="$(cpu_ticks "$SERVER_PID")"
 rss0="$(status_kib "$SERVER_PID" VmRSS)"
 t0="$(date +%s.%N)"
 set +e
-sipp "127.0.0.1:$SIP_PORT" -sf "$SCENARIOS/call_answered_then_caller_hangs_up.xml" \
-  -s 4000 -i 127.0.0.1 -p "$(free_port udp)" -mp "$(free_port udp)" -cp "$(free_port udp)" \
+sipp "127.0.0.1:$SIP_PORT" -sf "$SCENARIOS/$SCENARIO" \
+  -s "$NUMBER" -i 127.0.0.1 -p "$(free_port udp)" -mp "$(free_port udp)" -cp "$(free_port udp)" \
   -t u1 -r "$RATE" -m "$CALLS" -l "$LIMIT" -d 0 \
   -timeout "$((DURATION + 30))s" -timeout_error -nostdin \
   -trace_stat -stf "$WORK/stats.csv" -fd 5 \

@@ -3,7 +3,7 @@
 namespace sb::call {
 namespace {
 
-constexpr std::size_t kMaxCachedFiles = 1024;
+constexpr std::size_t kMaxCached = 1024;  // prompts kept in memory (TtsCache keeps disk copies)
 
 }  // namespace
 
@@ -39,31 +39,42 @@ void PromptLoader::load(const Prompt& prompt,
       done(cached);
       return;
     }
-    case Prompt::Kind::kFile: {
-      if (auto it = files_.find(prompt.value); it != files_.end()) {
-        done(it->second);
-        return;
-      }
-      pool_.post([this, path = prompt.value, done = std::move(done)]() mutable {
-        auto loaded = media::loadAudioFile(path);
-        post_([this, path, loaded = std::move(loaded), done = std::move(done)]() mutable {
-          if (loaded && files_.size() < kMaxCachedFiles) files_.emplace(path, *loaded);
-          done(std::move(loaded));
-        });
-      });
+    case Prompt::Kind::kFile:
+      loadOnce(
+          "f\n" + prompt.value, [path = prompt.value] { return media::loadAudioFile(path); },
+          std::move(done));
       return;
-    }
     case Prompt::Kind::kSpeech: {
       std::string voice = prompt.voice.empty() ? defaultVoice_ : prompt.voice;
-      pool_.post([this, text = prompt.value, voice, done = std::move(done)]() mutable {
-        auto loaded = tts_.load(text, voice);
-        post_([loaded = std::move(loaded), done = std::move(done)]() mutable {
-          done(std::move(loaded));
-        });
-      });
+      loadOnce(
+          "s\n" + voice + "\n" + prompt.value,
+          [this, text = prompt.value, voice] { return tts_.load(text, voice); }, std::move(done));
       return;
     }
   }
+}
+
+void PromptLoader::loadOnce(const std::string& key,
+                            std::function<Result<media::SharedSamples>()> load, Done done) {
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    done(it->second);
+    return;
+  }
+  auto [waiting, first] = pending_.try_emplace(key);
+  waiting->second.push_back(std::move(done));
+  if (!first) return;
+  ++loadsStarted_;
+  pool_.post([this, key, load = std::move(load)] {
+    auto loaded = load();
+    post_([this, key, loaded = std::move(loaded)]() mutable {
+      auto node = pending_.extract(key);
+      if (loaded) {
+        if (cache_.size() >= kMaxCached) cache_.clear();  // simple bound: start over
+        cache_.emplace(key, *loaded);
+      }
+      for (auto& d : node.mapped()) d(loaded);
+    });
+  });
 }
 
 }  // namespace sb::call

@@ -186,18 +186,16 @@ void Session::onAudio(const RtpPacket& pkt, std::span<std::uint8_t> raw) {
     std::array<std::int16_t, 1024> pcm{};
     std::size_t n = std::min(pkt.payload.size(), pcm.size());
     decode(params_.codec, pkt.payload.first(n), pcm);
-    if (recorder_ && !recordPaused_) recIn_.push(pcm.data(), n);
+    if (recorder_ && !recordPaused_) tap_->in.push(pcm.data(), n);
     if (inband_) {
       std::string digits;
       inband_->feed({pcm.data(), n}, digits);
       for (char d : digits) {
         ++stats_.dtmfDigits;
-        {
-          MediaEvent e = event(MediaEvent::Kind::kDtmf);
-          e.digit = d;
-          e.source = DtmfSource::kInband;
-          emit(std::move(e));
-        }
+        MediaEvent e = event(MediaEvent::Kind::kDtmf);
+        e.digit = d;
+        e.source = DtmfSource::kInband;
+        emit(std::move(e));
       }
     }
   }
@@ -212,12 +210,10 @@ void Session::onTelephoneEvent(const RtpPacket& pkt, std::span<std::uint8_t> raw
   }
   if (auto digit = dtmfRx_.onPacket(pkt.timestamp, ev)) {
     ++stats_.dtmfDigits;
-    {
-      MediaEvent e = event(MediaEvent::Kind::kDtmf);
-      e.digit = *digit;
-      e.source = DtmfSource::kRfc4733;
-      emit(std::move(e));
-    }
+    MediaEvent e = event(MediaEvent::Kind::kDtmf);
+    e.digit = *digit;
+    e.source = DtmfSource::kRfc4733;
+    emit(std::move(e));
   }
   if (peer_ != nullptr) peer_->relay(pkt, raw, true);
 }
@@ -245,7 +241,7 @@ void Session::relay(const RtpPacket& pkt, std::span<std::uint8_t> raw, bool even
   if (!event && recorder_ && !recordPaused_) {
     std::array<std::int16_t, 1024> pcm{};
     decode(params_.codec, payload, pcm);
-    recOut_.push(pcm.data(), payload.size());
+    tap_->out.push(pcm.data(), payload.size());
   }
   sendPayload(pt, markNext_ || (!event && pkt.marker), ts, payload);
   if (!event) ts_ = ts;
@@ -274,7 +270,7 @@ void Session::sendPcmFrame(const std::int16_t* pcm) {
     markNext_ = true;
   }
   ts_ += static_cast<std::uint32_t>(kFrame);
-  if (recorder_ && !recordPaused_) recOut_.push(pcm, kFrame);
+  if (recorder_ && !recordPaused_) tap_->out.push(pcm, kFrame);
   sendPayload(params_.payloadType, markNext_, ts_, payload);
 }
 
@@ -295,12 +291,10 @@ void Session::stopPlay() {
 void Session::finishPlay(bool completed) {
   playing_ = false;
   play_.reset();
-  {
-    MediaEvent e = event(MediaEvent::Kind::kPlayDone);
-    e.playId = playId_;
-    e.completed = completed;
-    emit(std::move(e));
-  }
+  MediaEvent e = event(MediaEvent::Kind::kPlayDone);
+  e.playId = playId_;
+  e.completed = completed;
+  emit(std::move(e));
 }
 
 void Session::sendDigits(const std::string& digits) {
@@ -347,16 +341,17 @@ void Session::setPeer(Session* peer) {
 void Session::startRecording(std::unique_ptr<WavRecorder> rec) {
   stopRecording();
   recorder_ = std::move(rec);
+  tap_ = std::make_unique<RecordingTap>();
   recordPaused_ = false;
-  recIn_.clear();
-  recOut_.clear();
   ticksSinceFlush_ = 0;
 }
 
 void Session::pauseRecording(bool paused) {
   recordPaused_ = paused;
-  recIn_.clear();
-  recOut_.clear();
+  if (tap_) {
+    tap_->in.clear();
+    tap_->out.clear();
+  }
 }
 
 void Session::stopRecording() {
@@ -365,29 +360,24 @@ void Session::stopRecording() {
   auto size = recorder_->close();
   std::uint64_t frames = recorder_->frames();
   recorder_.reset();
+  tap_.reset();
   if (!size) {
-    {
-      MediaEvent e = event(MediaEvent::Kind::kRecordingFailed);
-      e.detail = size.error().message;
-      emit(std::move(e));
-    }
+    MediaEvent e = event(MediaEvent::Kind::kRecordingFailed);
+    e.detail = size.error().message;
+    emit(std::move(e));
     return;
   }
-  {
-    MediaEvent e = event(MediaEvent::Kind::kRecordingClosed);
-    e.frames = frames;
-    e.detail = std::move(path);
-    emit(std::move(e));
-  }
+  MediaEvent e = event(MediaEvent::Kind::kRecordingClosed);
+  e.frames = frames;
+  e.detail = std::move(path);
+  emit(std::move(e));
 }
 
 void Session::recordingFailed(std::string why) {
   stopRecording();
-  {
-    MediaEvent e = event(MediaEvent::Kind::kRecordingFailed);
-    e.detail = std::move(why);
-    emit(std::move(e));
-  }
+  MediaEvent e = event(MediaEvent::Kind::kRecordingFailed);
+  e.detail = std::move(why);
+  emit(std::move(e));
 }
 
 void Session::tick() {
@@ -420,8 +410,8 @@ void Session::tick() {
     } else {
       std::array<std::int16_t, kFrame> left{};
       std::array<std::int16_t, kFrame> right{};
-      recIn_.pop(left.data(), kFrame);
-      recOut_.pop(right.data(), kFrame);
+      tap_->in.pop(left.data(), kFrame);
+      tap_->out.pop(right.data(), kFrame);
       recorder_->write(left.data(), right.data(), kFrame);
     }
     if (++ticksSinceFlush_ >= kFlushTicks) {
@@ -429,11 +419,9 @@ void Session::tick() {
       if (auto r = recorder_->flush(); !r) {
         std::string why = r.error().message;
         recorder_.reset();
-        {
-          MediaEvent e = event(MediaEvent::Kind::kRecordingFailed);
-          e.detail = why;
-          emit(std::move(e));
-        }
+        MediaEvent e = event(MediaEvent::Kind::kRecordingFailed);
+        e.detail = why;
+        emit(std::move(e));
       }
     }
   }
@@ -444,10 +432,8 @@ void Session::tick() {
   if (ctx_.rtpTimeoutTicks > 0 && canReceive() && !timeoutReported_ &&
       ++idleTicks_ >= ctx_.rtpTimeoutTicks) {
     timeoutReported_ = true;
-    {
-      MediaEvent e = event(MediaEvent::Kind::kMediaTimeout);
-      emit(std::move(e));
-    }
+    MediaEvent e = event(MediaEvent::Kind::kMediaTimeout);
+    emit(std::move(e));
   }
 }
 
@@ -500,11 +486,9 @@ void Session::close() {
   ctx_.releasePort(port_);
   stats_.lost = rx_.cumulativeLost();
   stats_.jitterMs = rx_.jitter() / 8.0;
-  {
-    MediaEvent e = event(MediaEvent::Kind::kClosed);
-    e.stats = stats_;
-    emit(std::move(e));
-  }
+  MediaEvent e = event(MediaEvent::Kind::kClosed);
+  e.stats = stats_;
+  emit(std::move(e));
 }
 
 }  // namespace sb::media::internal

@@ -148,11 +148,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Session* peer_ = nullptr;
 
-  // Recording: left = received, right = sent; lined up on the tick.
+  // Recording: left = received, right = sent; lined up on the tick. The FIFOs exist only
+  // while recording (most sessions never record: they stay small).
+  struct RecordingTap {
+    PcmFifo in;
+    PcmFifo out;
+  };
   std::unique_ptr<WavRecorder> recorder_;
+  std::unique_ptr<RecordingTap> tap_;
   bool recordPaused_ = false;
-  PcmFifo recIn_;
-  PcmFifo recOut_;
   int ticksSinceFlush_ = 0;
   int ticksSinceRtcp_ = 0;
 };
