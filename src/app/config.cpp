@@ -48,6 +48,30 @@ sip::Transport transportFrom(std::string_view source, const YAML::Node& n) {
   bad(source, n, "transport must be udp or tcp (tls and ws come later), got '" + t + "'");
 }
 
+void parseTrunks(std::string_view src, const YAML::Node& list, Config& cfg) {
+  if (!list.IsSequence()) bad(src, list, "'trunks' must be a list");
+  std::set<std::string> names;
+  for (const auto& t : list) {
+    checkKeys(src, t, {"name", "address", "port", "transport", "username", "password",
+                       "channels"});
+    TrunkConfig tc;
+    tc.name = get<std::string>(src, t, "name", "");
+    if (tc.name.empty()) bad(src, t, "trunk needs a 'name'");
+    if (!names.insert(tc.name).second) bad(src, t["name"], "duplicate trunk '" + tc.name + "'");
+    tc.address = get<std::string>(src, t, "address", "");
+    if (!Endpoint::parse(tc.address, 1)) {
+      bad(src, t, "trunk '" + tc.name + "' needs an IP 'address'");
+    }
+    tc.port = get<std::uint16_t>(src, t, "port", tc.port);
+    if (t["transport"]) tc.transport = transportFrom(src, t["transport"]);
+    tc.username = get<std::string>(src, t, "username", "");
+    tc.password = get<std::string>(src, t, "password", "");
+    tc.channels = get<int>(src, t, "channels", tc.channels);
+    if (tc.channels < 1) bad(src, t["channels"], "channels must be at least 1");
+    cfg.trunks.push_back(std::move(tc));
+  }
+}
+
 void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
   if (!list.IsSequence()) bad(src, list, "'tenants' must be a list");
   std::set<std::string> ids, domains, numbers;
@@ -87,7 +111,7 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
       for (const auto& n : t["numbers"]) {
         checkKeys(src, n,
                   {"number", "app", "answer_after_ms", "hangup_after_ms", "greeting", "welcome",
-                   "voice", "connect_to", "record"});
+                   "voice", "connect_to", "trunk", "dial", "record"});
         NumberConfig nc;
         nc.number = get<std::string>(src, n, "number", "");
         if (nc.number.empty()) bad(src, n, "number entry needs 'number'");
@@ -111,6 +135,14 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
         nc.voice = get<std::string>(src, n, "voice", "");
         nc.connectTo = get<std::string>(src, n, "connect_to", "");
         nc.record = get<bool>(src, n, "record", false);
+        nc.trunk = get<std::string>(src, n, "trunk", "");
+        nc.dial = get<std::string>(src, n, "dial", "");
+        if (!nc.trunk.empty()) {
+          bool known = false;
+          for (const auto& tr : cfg.trunks) known = known || tr.name == nc.trunk;
+          if (!known) bad(src, n["trunk"], "no trunk named '" + nc.trunk + "'");
+          if (nc.dial.empty()) bad(src, n, "a number that dials out a trunk needs 'dial'");
+        }
         if (!nc.connectTo.empty() && !users.count(nc.connectTo)) {
           bad(src, n["connect_to"],
               "connect_to names no extension of this tenant: '" + nc.connectTo + "'");
@@ -156,8 +188,8 @@ void parseMedia(std::string_view src, const YAML::Node& m, MediaSettings& ms) {
 Config parseRoot(std::string_view src, const YAML::Node& root) {
   Config cfg;
   if (!root || root.IsNull()) throw ConfigError{std::string(src) + ": empty configuration"};
-  checkKeys(src, root,
-            {"sip", "http", "log_level", "limits", "security", "registrar", "media", "tenants"});
+  checkKeys(src, root, {"sip", "http", "log_level", "limits", "security", "registrar", "media",
+                        "trunks", "tenants"});
   if (auto sip = root["sip"]) {
     checkKeys(src, sip, {"listen"});
     for (const auto& l : sip["listen"]) {
@@ -217,6 +249,7 @@ Config parseRoot(std::string_view src, const YAML::Node& root) {
     if (rc.minExpires > rc.maxExpires) bad(src, r, "min_expires is larger than max_expires");
   }
   if (auto m = root["media"]) parseMedia(src, m, cfg.media);
+  if (auto t = root["trunks"]) parseTrunks(src, t, cfg);
   if (auto t = root["tenants"]) parseTenants(src, t, cfg);
   return cfg;
 }

@@ -38,7 +38,9 @@ struct NumberConfig {
   std::string greeting;             ///< kAnswer: text spoken after answer; empty: silence
   std::string welcome;              ///< kDemoIvr: the menu text; empty: the built-in one
   std::string voice;                ///< TTS voice ("flite", "espeak:zh"); empty: node default
-  std::string connectTo;            ///< kDemoIvr: extension for "press 2"
+  std::string connectTo;            ///< kDemoIvr, kConnect: extension to ring
+  std::string trunk;                ///< kDemoIvr, kConnect: ring `dial` out this trunk instead
+  std::string dial;                 ///< the external number to dial out `trunk`
   bool record = false;              ///< record every call to this number
 };
 
@@ -59,6 +61,18 @@ struct SecurityConfig {
   std::string nonceSecret;  ///< random per start when empty (nonces then die with the process)
   /// Digest algorithms offered in a 401, in order: "MD5", "SHA-256".
   std::vector<std::string> digestAlgorithms{"MD5"};
+};
+
+/// A SIP trunk to a carrier or gateway (T1): where to send, how to authenticate, how many
+/// calls at once.
+struct TrunkConfig {
+  std::string name;
+  std::string address;              ///< IP literal of the carrier's SIP server
+  std::uint16_t port = 5060;
+  sip::Transport transport = sip::Transport::kUdp;
+  std::string username;             ///< answers the carrier's 401/407; empty: no auth
+  std::string password;             ///< never logged
+  int channels = 30;                ///< concurrent outgoing calls; more are refused at once
 };
 
 /// The media engine and its files.
@@ -84,6 +98,7 @@ struct Config {
   SecurityConfig security;
   sip::RegistrarConfig registrar;
   MediaSettings media;
+  std::vector<TrunkConfig> trunks;
   std::vector<TenantConfig> tenants;
 };
 

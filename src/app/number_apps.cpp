@@ -36,8 +36,14 @@ std::string spokenDigit(char d) {
 }  // namespace
 
 NumberApps::NumberApps(call::CallManager& calls, TimerWheel& timers, const Directory& directory,
-                       const sip::Registrar& registrar, const MediaSettings& media)
-    : calls_(calls), timers_(timers), directory_(directory), registrar_(registrar), media_(media) {}
+                       const sip::Registrar& registrar, const MediaSettings& media,
+                       std::vector<TrunkConfig> trunks)
+    : calls_(calls),
+      timers_(timers),
+      directory_(directory),
+      registrar_(registrar),
+      media_(media),
+      trunks_(std::move(trunks)) {}
 
 NumberApps::~NumberApps() {
   for (auto& [leg, a] : active_) timers_.cancel(a.timer);
@@ -69,6 +75,24 @@ Result<call::OriginateSpec> NumberApps::locate(const std::string& tenant,
     if (contact && contact->ip() == best->flow.remote.ip()) spec.destination.remote = *contact;
   }
   return spec;
+}
+
+Result<call::OriginateSpec> NumberApps::dialOut(const std::string& tenant,
+                                                const std::string& trunk,
+                                                const std::string& number) const {
+  for (const auto& t : trunks_) {
+    if (t.name != trunk) continue;
+    call::OriginateSpec spec;
+    spec.tenant = tenant;
+    spec.trunk = t.name;
+    std::string host = t.address.find(':') != std::string::npos ? "[" + t.address + "]" : t.address;
+    spec.requestUri = "sip:" + number + "@" + host + ":" + std::to_string(t.port);
+    spec.destination.transport = t.transport;
+    spec.destination.remote = *Endpoint::parse(t.address, t.port);  // checked by the config
+    if (!t.username.empty()) spec.credentials = sip::ClientCredentials{t.username, t.password};
+    return spec;
+  }
+  return fail(Errc::kNotFound, "no trunk named " + trunk);
 }
 
 std::string NumberApps::recordingPath(const Active& a, std::string_view kind) const {
@@ -204,7 +228,8 @@ void NumberApps::connect(LegId leg) {
   if (a == nullptr) return;
   std::string user = a->number->connectTo;
   if (user.empty() && !a->tenant->extensions.empty()) user = a->tenant->extensions.front().user;
-  auto spec = locate(a->tenant->id, user);
+  auto spec = a->number->trunk.empty() ? locate(a->tenant->id, user)
+                                       : dialOut(a->tenant->id, a->number->trunk, a->number->dial);
   if (!spec) {
     notConnected(leg, "Sorry, nobody is available right now.");
     return;

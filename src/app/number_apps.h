@@ -21,7 +21,8 @@ namespace sb::app {
 class NumberApps final : public call::CallApp {
  public:
   NumberApps(call::CallManager& calls, TimerWheel& timers, const Directory& directory,
-             const sip::Registrar& registrar, const MediaSettings& media);
+             const sip::Registrar& registrar, const MediaSettings& media,
+             std::vector<TrunkConfig> trunks = {});
   ~NumberApps() override;
 
   void onIncoming(const call::IncomingCall& call) override;
@@ -32,6 +33,10 @@ class NumberApps final : public call::CallApp {
   /// Where extension `user` of `tenant` can be called: its registered contact. kNotFound
   /// when it is not registered.
   Result<call::OriginateSpec> locate(const std::string& tenant, const std::string& user) const;
+  /// Where external number `number` is reached out trunk `trunk` (with its credentials).
+  /// kNotFound for an unknown trunk.
+  Result<call::OriginateSpec> dialOut(const std::string& tenant, const std::string& trunk,
+                                      const std::string& number) const;
   /// Calls in an app right now.
   std::size_t active() const { return active_.size(); }
 
@@ -73,6 +78,7 @@ class NumberApps final : public call::CallApp {
   const Directory& directory_;
   const sip::Registrar& registrar_;
   MediaSettings media_;
+  std::vector<TrunkConfig> trunks_;
   std::unordered_map<call::LegId, Active> active_;
   std::unordered_map<call::LegId, call::LegId> agents_;  // agent leg -> caller leg
 };

@@ -64,6 +64,7 @@ media::MediaConfig mediaConfig(const Config& c) {
 call::CallConfig callConfig(const Config& c) {
   call::CallConfig cc;
   cc.domain = mediaAddress(c);
+  for (const auto& t : c.trunks) cc.trunkChannels[t.name] = t.channels;
   return cc;
 }
 
@@ -103,7 +104,7 @@ struct Server::Impl {
               return n->first->id;
             },
             callConfig(config)),
-        apps(calls, wheel, directory, registrar, config.media),
+        apps(calls, wheel, directory, registrar, config.media, config.trunks),
         http(api::HttpConfig{config.httpAddress, config.httpPort}),
         signals(io, SIGINT, SIGTERM) {}
 

@@ -3,8 +3,15 @@
 #include <algorithm>
 #include <cstring>
 
+#include "media/internal/bytes.h"
+
 namespace sb::media {
 namespace {
+
+using internal::readBe16;
+using internal::readBe32;
+using internal::writeBe16;
+using internal::writeBe32;
 
 constexpr std::uint8_t kVersion = 2;
 constexpr std::size_t kHeaderSize = 4;       // V P RC/SC PT length (RFC 3550 §6.4.1)
@@ -16,22 +23,8 @@ constexpr std::uint8_t kSdesCname = 1;
 constexpr std::int32_t kMaxLost = 0x7FFFFF;  // 24-bit signed range (RFC 3550 A.3)
 constexpr std::int32_t kMinLost = -0x800000;
 
-std::uint32_t readBe32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
 
-void writeBe16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
 
-void writeBe32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
 
 Error invalid(std::size_t index, std::string_view why) {
   return fail(Errc::kInvalidInput,

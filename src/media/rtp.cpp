@@ -2,33 +2,23 @@
 
 #include <cassert>
 
+#include "media/internal/bytes.h"
+
 namespace sb::media {
 namespace {
+
+using internal::readBe16;
+using internal::readBe32;
+using internal::writeBe16;
+using internal::writeBe32;
 
 constexpr std::uint8_t kVersion = 2;
 constexpr std::size_t kCsrcSize = 4;
 constexpr std::size_t kExtensionHeaderSize = 4;
 
-std::uint16_t readBe16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
 
-std::uint32_t readBe32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
 
-void writeBe16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
 
-void writeBe32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
 
 // Bytes 1..11 of the fixed header, shared by write and rewrite (RFC 3550 §5.1).
 void writeFixedFields(std::uint8_t* p, std::uint8_t payloadType, bool marker,

@@ -51,19 +51,25 @@ constexpr std::uint8_t kComfortNoise = 13;  // RFC 3389: accepted and ignored
 }  // namespace
 
 void PcmFifo::push(const std::int16_t* pcm, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (size_ == kCapacity) {
-      head_ = (head_ + 1) % kCapacity;
-      --size_;
-    }
-    buf_[(head_ + size_) % kCapacity] = pcm[i];
-    ++size_;
+  if (n >= kCapacity) {  // only the newest kCapacity samples can stay
+    pcm += n - kCapacity;
+    n = kCapacity;
   }
+  std::size_t overflow = size_ + n > kCapacity ? size_ + n - kCapacity : 0;
+  head_ = (head_ + overflow) % kCapacity;  // drop the oldest
+  size_ -= overflow;
+  std::size_t tail = (head_ + size_) % kCapacity;
+  std::size_t first = std::min(n, kCapacity - tail);  // up to the end of the ring, then wrap
+  std::copy_n(pcm, first, buf_.begin() + static_cast<std::ptrdiff_t>(tail));
+  std::copy_n(pcm + first, n - first, buf_.begin());
+  size_ += n;
 }
 
 void PcmFifo::pop(std::int16_t* out, std::size_t n) {
   std::size_t take = std::min(n, size_);
-  for (std::size_t i = 0; i < take; ++i) out[i] = buf_[(head_ + i) % kCapacity];
+  std::size_t first = std::min(take, kCapacity - head_);
+  std::copy_n(buf_.begin() + static_cast<std::ptrdiff_t>(head_), first, out);
+  std::copy_n(buf_.begin(), take - first, out + first);
   std::fill(out + take, out + n, std::int16_t{0});
   head_ = (head_ + take) % kCapacity;
   size_ -= take;

@@ -62,6 +62,8 @@ class Number:
     greeting: str = ""           # answer: spoken after the answer
     welcome: str = ""            # demo_ivr: the menu text
     connect_to: str = ""         # demo_ivr: extension for "press 2"
+    trunk: str = ""              # demo_ivr/connect: dial `dial` out this trunk instead
+    dial: str = ""
     record: bool = False         # record every call
 
     def yaml(self) -> str:
@@ -69,7 +71,7 @@ class Number:
                   f"answer_after_ms: {self.answer_after_ms}",
                   f"hangup_after_ms: {self.hangup_after_ms}",
                   f"record: {'true' if self.record else 'false'}"]
-        for key in ("greeting", "welcome", "connect_to"):
+        for key in ("greeting", "welcome", "connect_to", "trunk", "dial"):
             if getattr(self, key):
                 fields.append(f"{key}: {_yaml_str(getattr(self, key))}")
         return "{ " + ", ".join(fields) + " }"
@@ -210,7 +212,8 @@ class Server:
                  auth_fail_window_s: int = 60, ban_s: int = 300, max_calls: int = 50000,
                  log_level: str = "info", tcp: bool = True, name: str = "server",
                  rtp_timeout_s: int = 60,
-                 digest_algorithms: tuple[str, ...] = ("MD5", "SHA-256")) -> None:
+                 digest_algorithms: tuple[str, ...] = ("MD5", "SHA-256"),
+                 trunks: Iterable[dict] = ()) -> None:
         self.ctx = ctx
         self.numbers = list(numbers)
         self.extensions = dict(EXTENSIONS if extensions is None else extensions)
@@ -224,6 +227,7 @@ class Server:
         self.rtp_timeout_s = rtp_timeout_s
         self.rtp_base = 20000 + 1000 * random.randrange(12)
         self.digest_algorithms = digest_algorithms
+        self.trunks = list(trunks)  # dicts of TrunkConfig keys (docs/config.md)
         self.recordings = ctx.workdir / f"{name}-recordings"
         self.host = "127.0.0.1"
         self.sip_port = 0
@@ -267,6 +271,14 @@ class Server:
             "  min_expires: 60",
             "  max_expires: 3600",
             "  default_expires: 3600",
+        ]
+        if self.trunks:
+            lines.append("trunks:")
+            for t in self.trunks:
+                lines.append("  - { " + ", ".join(
+                    f"{k}: {_yaml_str(v) if isinstance(v, str) else v}" for k, v in t.items())
+                    + " }")
+        lines += [
             "tenants:",
             "  - id: it",
             "    name: Integration Test Tenant",
