@@ -225,7 +225,8 @@ class Server:
         self.tcp = tcp
         self.name = name
         self.rtp_timeout_s = rtp_timeout_s
-        self.rtp_base = 20000 + 1000 * random.randrange(12)
+        # Above the benchmarks' range (10000-39999); ephemeral ports met here are skipped.
+        self.rtp_base = 40000 + 1000 * random.randrange(14)
         self.digest_algorithms = digest_algorithms
         self.trunks = list(trunks)  # dicts of TrunkConfig keys (docs/config.md)
         self.recordings = ctx.workdir / f"{name}-recordings"

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Out a trunk with digest auth and a channel limit (T1): a `connect` number dials external
-number 15551234 out trunk "carrier" (a SIPp UAS that challenges with 407 and verifies the
-retried INVITE's Proxy-Authorization). The caller is bridged to the carrier and hears it.
+number 15551234 out trunk "carrier" (a SIPp UAS that challenges with 407; the test checks the
+retried INVITE's digest response itself). The caller is bridged to the carrier and hears it.
 The trunk has one channel: a second caller while the first talks is refused at once (the
 server answers, cannot place the leg, and hangs up with cause `unavailable`)."""
+
+import hashlib
+import re
 
 from harness import Number, Server, check, step, test_main, wait_until
 from peers import SippRun, run_sipp
@@ -45,7 +48,7 @@ def run(ctx) -> None:
                 r = call.wait()
                 check(r.ok(calls=1), f"the first call succeeded ({r.summary()})", r)
                 c = carrier.wait()
-                check(c.ok(calls=1), f"the carrier saw 407, an authenticated INVITE, BYE "
+                check(c.ok(calls=1), f"the carrier saw 407, an INVITE with credentials, BYE "
                       f"({c.summary()})", c)
             finally:
                 call.kill()
@@ -55,6 +58,15 @@ def run(ctx) -> None:
                   f"two INVITEs for sip:15551234@ (challenge, retry) ({len(invites)})")
             check("Proxy-Authorization: Digest" in invites[1] and f'username="{USER}"' in invites[1],
                   "the retry carries the trunk's credentials")
+            auth = dict(re.findall(r'(\w+)="?([^",\r\n]+)"?',
+                                   invites[1].split("Proxy-Authorization: Digest", 1)[1]
+                                   .split("\n", 1)[0]))
+            md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731
+            ha1 = md5(f"{USER}:carrier:{PASSWORD}")
+            ha2 = md5(f"INVITE:{auth['uri']}")
+            expected = md5(f"{ha1}:{auth['nonce']}:{auth['nc']}:{auth['cnonce']}:auth:{ha2}")
+            check(auth.get("qop") == "auth" and auth.get("response") == expected,
+                  "the digest response is right (RFC 2617 qop=auth, checked here)", auth)
             check(PASSWORD not in sb.stdout() + sb.stderr(), "the trunk password is never logged")
             sb.wait_idle()
             ended = sorted(e["detail"] for e in sb.call_events("leg_ended"))
