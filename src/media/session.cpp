@@ -189,7 +189,7 @@ void Session::onRtp(std::size_t n) {
 void Session::onAudio(const RtpPacket& pkt, std::span<std::uint8_t> raw) {
   bool wantPcm = (recorder_ && !recordPaused_) || inband_;
   if (wantPcm) {
-    std::array<std::int16_t, 1024> pcm{};
+    std::array<std::int16_t, 1024> pcm;  // decode() fills what is used: no per-packet zeroing
     std::size_t n = std::min(pkt.payload.size(), pcm.size());
     decode(params_.codec, pkt.payload.first(n), pcm);
     if (recorder_ && !recordPaused_) tap_->in.push(pcm.data(), n);
@@ -237,7 +237,7 @@ void Session::relay(const RtpPacket& pkt, std::span<std::uint8_t> raw, bool even
   std::uint32_t ts = pkt.timestamp + relayOffset_;
   std::uint8_t pt = event ? static_cast<std::uint8_t>(params_.telephoneEvent) : params_.payloadType;
   std::span<const std::uint8_t> payload = pkt.payload;
-  std::array<std::uint8_t, 1024> converted{};
+  std::array<std::uint8_t, 1024> converted;  // written only when transcoding
   const Codec from = peer_ != nullptr ? peer_->params_.codec : params_.codec;
   if (!event && from != params_.codec) {
     std::size_t n = std::min(payload.size(), converted.size());
@@ -245,7 +245,7 @@ void Session::relay(const RtpPacket& pkt, std::span<std::uint8_t> raw, bool even
     payload = std::span<const std::uint8_t>(converted.data(), n);
   }
   if (!event && recorder_ && !recordPaused_) {
-    std::array<std::int16_t, 1024> pcm{};
+    std::array<std::int16_t, 1024> pcm;  // decode() fills what is used: no per-packet zeroing
     decode(params_.codec, payload, pcm);
     tap_->out.push(pcm.data(), payload.size());
   }
@@ -414,8 +414,8 @@ void Session::tick() {
     if (recordPaused_) {
       recorder_->writeSilence(kFrame);
     } else {
-      std::array<std::int16_t, kFrame> left{};
-      std::array<std::int16_t, kFrame> right{};
+      std::array<std::int16_t, kFrame> left;  // pop() fills (and pads) all of it
+      std::array<std::int16_t, kFrame> right;
       tap_->in.pop(left.data(), kFrame);
       tap_->out.pop(right.data(), kFrame);
       recorder_->write(left.data(), right.data(), kFrame);
