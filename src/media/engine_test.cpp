@@ -408,5 +408,46 @@ TEST_F(MediaEngineTest, RecordingHasTheCallerLeftAndWhatItHearsRight) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(MediaEngineTest, PausedRecordingKeepsTheTimelineAsSilence) {
+  Peer caller;
+  auto s = engine_->create();
+  ASSERT_TRUE(s.ok());
+  engine_->configure(s->id, toPeer(caller));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("sb-engine-pause-" + std::to_string(::getpid()));
+  std::string path = (dir / "rec.wav").string();
+  engine_->startRecording(s->id, path);
+  std::vector<std::uint8_t> loud(160);
+  encode(Codec::kPcmu, *sine(1000, 0.02), loud);
+  auto talk = [&](int packets, std::uint16_t& seq) {
+    for (int i = 0; i < packets; ++i, ++seq) {
+      caller.sendTo(s->port, rtpPacket(0, seq, 160u * seq, 3, loud));
+      caller.receive(20ms);  // a phone's pace
+    }
+  };
+  std::uint16_t seq = 0;
+  talk(25, seq);
+  engine_->pauseRecording(s->id, true);  // the caller reads out a card number
+  talk(25, seq);
+  engine_->pauseRecording(s->id, false);
+  talk(25, seq);
+  engine_->stopRecording(s->id);
+  auto closed = events_.waitFor(
+      [](const MediaEvent& e) { return e.kind == MediaEvent::Kind::kRecordingClosed; });
+  ASSERT_TRUE(closed.has_value());
+  auto [left, right] = readStereoWav(path);
+  ASSERT_GE(left.size(), 8000u * 12 / 10) << "the pause stays in the timeline";
+  // The middle of the paused second is silent; the talk before and after is not.
+  std::size_t third = left.size() / 3;
+  std::vector<double> before(left.begin() + 800, left.begin() + static_cast<long>(third) - 800);
+  std::vector<double> paused(left.begin() + static_cast<long>(third) + 1600,
+                             left.begin() + static_cast<long>(2 * third) - 1600);
+  std::vector<double> after(left.begin() + static_cast<long>(2 * third) + 1600, left.end() - 800);
+  EXPECT_GT(power(before, 1000), 1e9);
+  EXPECT_GT(power(after, 1000), 1e9);
+  EXPECT_EQ(power(paused, 1000), 0.0) << "nothing of the card number is in the file";
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace sb::media
