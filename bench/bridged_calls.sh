@@ -76,27 +76,7 @@ tenants:
     numbers:
       - { number: "6000", app: connect, connect_to: "1001", record: $record }
 YAML
-  "$BINARY" serve --config "$WORK/bench.yaml" >"$WORK/server.stdout" 2>"$WORK/server.stderr" &
-  SERVER_PID=$!
-  BENCH_PIDS+=("$SERVER_PID")
-  python3 - "$HTTP_PORT" "$SERVER_PID" <<'PY' || { tail -20 "$WORK/server.stderr" >&2; exit 1; }
-import os, sys, time, urllib.request
-port, pid = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 15
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        sys.exit("server exited during start-up")
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-            if r.status == 200:
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.05)
-sys.exit("server not healthy within 15 s")
-PY
+  launch_server "$BINARY" "$WORK/bench.yaml"
 }
 
 # stat_ticks FILES... -> "pid name ticks" per /proc stat file (utime + stime), one awk for all.

@@ -56,6 +56,33 @@ sys.exit("no free port")
 PY
 }
 
+# launch_server BINARY CONFIG: starts the server on CONFIG, waits for /healthz on $HTTP_PORT.
+# Sets SERVER_PID; the server is stopped by bench_cleanup.
+launch_server() {
+  local binary="$1" config="$2"
+  "$binary" serve --config "$config" >"$WORK/server.stdout" 2>"$WORK/server.stderr" &
+  SERVER_PID=$!
+  BENCH_PIDS+=("$SERVER_PID")
+  python3 - "$HTTP_PORT" "$SERVER_PID" <<'PY' || { tail -20 "$WORK/server.stderr" >&2; exit 1; }
+import os, sys, time, urllib.request
+port, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 15
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit("server exited during start-up")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            if r.status == 200:
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.05)
+sys.exit("server not healthy within 15 s")
+PY
+}
+
 # start_server BINARY MAX_CALLS: writes a config in $WORK, starts the server, waits for /healthz.
 # Sets SERVER_PID, SIP_PORT, HTTP_PORT.
 start_server() {
@@ -88,27 +115,7 @@ tenants:
       # answer, a 1 s prompt, and the server hangs up (bench/sipp_cps.sh ... prompt)
       - { number: "4010", greeting: "Thank you for calling.", hangup_after_ms: 1000 }
 YAML
-  "$binary" serve --config "$WORK/bench.yaml" >"$WORK/server.stdout" 2>"$WORK/server.stderr" &
-  SERVER_PID=$!
-  BENCH_PIDS+=("$SERVER_PID")
-  python3 - "$HTTP_PORT" "$SERVER_PID" <<'PY' || { tail -20 "$WORK/server.stderr" >&2; exit 1; }
-import os, sys, time, urllib.request
-port, pid = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 15
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        sys.exit("server exited during start-up")
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-            if r.status == 200:
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.05)
-sys.exit("server not healthy within 15 s")
-PY
+  launch_server "$binary" "$WORK/bench.yaml"
 }
 
 # stop_server: SIGTERM and wait (bounded); prints the exit code.
