@@ -29,7 +29,7 @@ struct CallManager::Leg {
   sip::DialogHandle dialog = 0;
   media::SessionId media = 0;
   LocalMedia local;
-  std::optional<sdp::Session> offer;      // the inbound INVITE's offer, answered on answer()
+  std::optional<Negotiated> negotiated;   // our answer to the INVITE's offer, used on answer()
   std::optional<sdp::Session> answerSdp;  // our answer (kept for 183 -> 200)
   bool sdpInAck = false;                  // the INVITE had no offer: ours went in the 2xx
   LegId peer = 0;                         // bridged partner
@@ -308,16 +308,16 @@ void CallManager::onInvite(sip::TxnId txn, const sip::Message& invite) {
   leg->inviteTxn = txn;
   leg->media = session->id;
   leg->local = LocalMedia{media_.address(), session->port, ++nextSdpSession_, 1};
-  leg->offer = std::move(offer);
-  if (leg->offer) {
-    // Reject what we cannot answer now, before the app spends anything on the call.
-    auto trial = answerOffer(*leg->offer, leg->local);
-    if (!trial) {
+  if (offer) {
+    // Negotiate now: what we cannot answer is rejected before the app spends anything on it.
+    auto n = answerOffer(*offer, leg->local);
+    if (!n) {
       ++stats_.rejected;
       media_.destroy(session->id);
       (void)ua_.respond(txn, 488);
       return;
     }
+    leg->negotiated = std::move(n).value();
   }
   IncomingCall info;
   info.call = leg->call;
@@ -379,11 +379,10 @@ Result<void> CallManager::answerLeg(Leg& l, bool early) {
     return fail(Errc::kConflict, "leg is not waiting for an answer");
   if (early && l.state == LegState::kEarly) return {};
   if (!l.answerSdp) {
-    if (l.offer) {
-      auto n = answerOffer(*l.offer, l.local);
-      if (!n) return n.error();
-      l.answerSdp = n->sdp;
-      applyMedia(l, n->params);
+    if (l.negotiated) {
+      l.answerSdp = std::move(l.negotiated->sdp);
+      applyMedia(l, l.negotiated->params);
+      l.negotiated.reset();
     } else {
       if (early) return fail(Errc::kConflict, "no offer: early media needs one");
       l.answerSdp = makeOffer(l.local);  // the caller answers in the ACK (§13.2.1)

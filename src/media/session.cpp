@@ -178,15 +178,15 @@ void Session::onRtp(std::size_t n) {
   ctx_.totals.packetsIn.fetch_add(1, std::memory_order_relaxed);
   if (!canReceive()) return;
   if (pkt.payloadType == params_.payloadType) {
-    onAudio(pkt, raw);
+    onAudio(pkt);
   } else if (params_.telephoneEvent >= 0 && pkt.payloadType == params_.telephoneEvent) {
-    onTelephoneEvent(pkt, raw);
+    onTelephoneEvent(pkt);
   } else if (pkt.payloadType != kComfortNoise) {
     ++stats_.unknownPayload;
   }
 }
 
-void Session::onAudio(const RtpPacket& pkt, std::span<std::uint8_t> raw) {
+void Session::onAudio(const RtpPacket& pkt) {
   bool wantPcm = (recorder_ && !recordPaused_) || inband_;
   if (wantPcm) {
     std::array<std::int16_t, 1024> pcm;  // decode() fills what is used: no per-packet zeroing
@@ -205,10 +205,10 @@ void Session::onAudio(const RtpPacket& pkt, std::span<std::uint8_t> raw) {
       }
     }
   }
-  if (peer_ != nullptr) peer_->relay(pkt, raw, false);
+  if (peer_ != nullptr) peer_->relay(pkt, false);
 }
 
-void Session::onTelephoneEvent(const RtpPacket& pkt, std::span<std::uint8_t> raw) {
+void Session::onTelephoneEvent(const RtpPacket& pkt) {
   DtmfEvent ev;
   if (!parseDtmfEvent(pkt.payload, ev)) {
     ++stats_.malformed;
@@ -221,11 +221,10 @@ void Session::onTelephoneEvent(const RtpPacket& pkt, std::span<std::uint8_t> raw
     e.source = DtmfSource::kRfc4733;
     emit(std::move(e));
   }
-  if (peer_ != nullptr) peer_->relay(pkt, raw, true);
+  if (peer_ != nullptr) peer_->relay(pkt, true);
 }
 
-void Session::relay(const RtpPacket& pkt, std::span<std::uint8_t> raw, bool event) {
-  (void)raw;
+void Session::relay(const RtpPacket& pkt, bool event) {
   if (playing_ || !canSend()) return;               // a prompt to this side wins over the bridge
   if (event && params_.telephoneEvent < 0) return;  // the digit was reported; no way to pass it
   if (!relaying_) {

@@ -83,9 +83,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void receiveRtcp();
   void onRtp(std::size_t n);
   void onRtcp(std::span<const std::uint8_t> datagram);
-  void onAudio(const RtpPacket& pkt, std::span<std::uint8_t> raw);
-  void onTelephoneEvent(const RtpPacket& pkt, std::span<std::uint8_t> raw);
-  void relay(const RtpPacket& pkt, std::span<std::uint8_t> raw, bool event);
+  void onAudio(const RtpPacket& pkt);
+  void onTelephoneEvent(const RtpPacket& pkt);
+  /// Sends `pkt`, received by the bridged peer, out of this session (its own SSRC/seq/ts).
+  void relay(const RtpPacket& pkt, bool event);
   void sendPcmFrame(const std::int16_t* pcm);
   void sendPayload(std::uint8_t pt, bool marker, std::uint32_t ts,
                    std::span<const std::uint8_t> payload);
