@@ -120,6 +120,10 @@ void NumberApps::onIncoming(const call::IncomingCall& call) {
   active_.emplace(leg, std::move(a));
   Active& act = active_.at(leg);
   (void)calls_.ring(leg);
+  if (act.number->app == NumberApp::kConnect) {
+    connectEarly(leg);
+    return;
+  }
   if (act.number->answerAfterMs == 0) {
     answered(leg);
     return;
@@ -146,7 +150,7 @@ void NumberApps::answered(LegId leg) {
     return;
   }
   if (a->number->app == NumberApp::kConnect) {
-    connect(leg);
+    connect(leg);  // an INVITE without an offer: ringback after the answer
     return;
   }
   if (!a->number->greeting.empty()) say(leg, a->number->greeting);
@@ -231,10 +235,10 @@ void NumberApps::connect(LegId leg) {
   auto spec = a->number->trunk.empty() ? locate(a->tenant->id, user)
                                        : dialOut(a->tenant->id, a->number->trunk, a->number->dial);
   if (!spec) {
-    notConnected(leg, "Sorry, nobody is available right now.");
+    notConnected(leg, "Sorry, nobody is available right now.", HangupCause::kUnavailable);
     return;
   }
-  a->stage = Stage::kConnecting;
+  if (a->stage != Stage::kRinging) a->stage = Stage::kConnecting;
   spec->call = a->info.call;
   spec->fromUser = a->info.fromUser;
   spec->fromDisplay = a->info.fromDisplay;
@@ -249,26 +253,43 @@ void NumberApps::connect(LegId leg) {
     }
     x->agent = 0;
     if (!out.answered) {
-      notConnected(leg, "Sorry, nobody answered.");
+      notConnected(leg, "Sorry, nobody answered.", out.cause);
       return;
     }
     x->agent = agent;
-    x->stage = Stage::kConnected;
     agents_[agent] = leg;
+    if (x->stage == Stage::kRinging) {
+      // Early media until now: the caller is answered only once the extension is.
+      if (!calls_.answer(leg)) return;  // the caller's leg ends and clears the agent's
+      if (x->number->record) (void)calls_.startRecording(leg, recordingPath(*x, "full"));
+    }
+    x->stage = Stage::kConnected;
     (void)calls_.bridge(leg, agent);
   });
   if (!placed) {
-    notConnected(leg, "Sorry, we cannot connect you now.");
+    notConnected(leg, "Sorry, we cannot connect you now.", HangupCause::kUnavailable);
     return;
   }
   a->agent = *placed;
 }
 
-void NumberApps::notConnected(LegId leg, const std::string& why) {
+void NumberApps::connectEarly(LegId leg) {
+  // 183 with our answer SDP, so the caller hears ringback from us (and the call is not
+  // billed) while the extension rings. An INVITE without an offer cannot have early media:
+  // answer it and play ringback in the call instead.
+  if (!calls_.earlyMedia(leg)) {
+    answered(leg);
+    return;
+  }
+  connect(leg);
+}
+
+void NumberApps::notConnected(LegId leg, const std::string& why, HangupCause cause) {
   Active* a = find(leg);
   if (a == nullptr) return;
   if (a->number->app == NumberApp::kConnect) {
-    (void)calls_.hangup(leg, HangupCause::kUnavailable);
+    // Still unanswered: the caller's phone shows the extension's outcome (busy, no answer).
+    (void)calls_.hangup(leg, a->stage == Stage::kRinging ? cause : HangupCause::kUnavailable);
     return;
   }
   say(leg, why, [this, leg](bool) { menu(leg); });

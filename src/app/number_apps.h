@@ -66,9 +66,11 @@ class NumberApps final : public call::CallApp {
   void onMenuChoice(call::LegId leg, const call::CollectResult& r);
   void readBack(call::LegId leg);
   void connect(call::LegId leg);
+  /// kConnect: early media (ringback) while the extension rings, answer when it answers.
+  void connectEarly(call::LegId leg);
   void leaveMessage(call::LegId leg);
   /// "Press 2" (or a connect number) could not reach the extension.
-  void notConnected(call::LegId leg, const std::string& why);
+  void notConnected(call::LegId leg, const std::string& why, call::HangupCause cause);
   void goodbye(call::LegId leg, const std::string& text);
   void say(call::LegId leg, const std::string& text, std::function<void(bool)> done = {});
   std::string recordingPath(const Active& a, std::string_view kind) const;
