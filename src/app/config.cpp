@@ -6,40 +6,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "app/internal/config_contact_center.h"
+#include "app/internal/yaml_config.h"
+
 namespace sb::app {
 namespace {
 
-// yaml-cpp reports with exceptions; this edge turns them into Result values.
-struct ConfigError {
-  std::string message;
-};
-
-std::string where(std::string_view source, const YAML::Node& n) {
-  return std::string(source) + ":" + std::to_string(n.Mark().line + 1);
-}
-
-[[noreturn]] void bad(std::string_view source, const YAML::Node& n, const std::string& what) {
-  throw ConfigError{where(source, n) + ": " + what};
-}
-
-template <class T>
-T get(std::string_view source, const YAML::Node& n, const char* key, T fallback) {
-  YAML::Node v = n[key];
-  if (!v) return fallback;
-  try {
-    return v.as<T>();
-  } catch (const YAML::Exception&) {
-    bad(source, v, std::string("invalid value for '") + key + "'");
-  }
-}
-
-void checkKeys(std::string_view source, const YAML::Node& n, std::set<std::string> allowed) {
-  if (!n.IsMap()) bad(source, n, "expected a mapping");
-  for (const auto& kv : n) {
-    auto key = kv.first.as<std::string>();
-    if (!allowed.count(key)) bad(source, kv.first, "unknown key '" + key + "'");
-  }
-}
+using config_yaml::bad;
+using config_yaml::checkKeys;
+using config_yaml::ConfigError;
+using config_yaml::get;
 
 sip::Transport transportFrom(std::string_view source, const YAML::Node& n) {
   auto t = n.as<std::string>();
@@ -52,8 +28,7 @@ void parseTrunks(std::string_view src, const YAML::Node& list, Config& cfg) {
   if (!list.IsSequence()) bad(src, list, "'trunks' must be a list");
   std::set<std::string> names;
   for (const auto& t : list) {
-    checkKeys(src, t, {"name", "address", "port", "transport", "username", "password",
-                       "channels"});
+    checkKeys(src, t, {"name", "address", "port", "transport", "username", "password", "channels"});
     TrunkConfig tc;
     tc.name = get<std::string>(src, t, "name", "");
     if (tc.name.empty()) bad(src, t, "trunk needs a 'name'");
@@ -72,11 +47,14 @@ void parseTrunks(std::string_view src, const YAML::Node& list, Config& cfg) {
   }
 }
 
-void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
+void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg,
+                  const std::string& baseDir) {
   if (!list.IsSequence()) bad(src, list, "'tenants' must be a list");
   std::set<std::string> ids, domains, numbers;
   for (const auto& t : list) {
-    checkKeys(src, t, {"id", "name", "domains", "extensions", "numbers"});
+    checkKeys(src, t,
+              {"id", "name", "domains", "extensions", "numbers", "agents", "queues", "flows",
+               "lists", "customers", "shared_agents"});
     TenantConfig tc;
     tc.id = get<std::string>(src, t, "id", "");
     if (tc.id.empty()) bad(src, t, "tenant needs an 'id'");
@@ -111,7 +89,7 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
       for (const auto& n : t["numbers"]) {
         checkKeys(src, n,
                   {"number", "app", "answer_after_ms", "hangup_after_ms", "greeting", "welcome",
-                   "voice", "connect_to", "trunk", "dial", "record"});
+                   "voice", "connect_to", "trunk", "dial", "record", "flow"});
         NumberConfig nc;
         nc.number = get<std::string>(src, n, "number", "");
         if (nc.number.empty()) bad(src, n, "number entry needs 'number'");
@@ -121,14 +99,18 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
         nc.answerAfterMs = get<std::uint32_t>(src, n, "answer_after_ms", 0);
         nc.hangupAfterMs = get<std::uint32_t>(src, n, "hangup_after_ms", 0);
         auto app = get<std::string>(src, n, "app", "answer");
-        if (app == "answer") {
+        if (app == "flow") {
+          nc.app = NumberApp::kFlow;
+          nc.flow = get<std::string>(src, n, "flow", "");
+          if (nc.flow.empty()) bad(src, n, "a number with app: flow needs 'flow'");
+        } else if (app == "answer") {
           nc.app = NumberApp::kAnswer;
         } else if (app == "demo_ivr") {
           nc.app = NumberApp::kDemoIvr;
         } else if (app == "connect") {
           nc.app = NumberApp::kConnect;
         } else {
-          bad(src, n["app"], "app must be answer, demo_ivr or connect, got '" + app + "'");
+          bad(src, n["app"], "app must be flow, answer, demo_ivr or connect, got '" + app + "'");
         }
         nc.greeting = get<std::string>(src, n, "greeting", "");
         nc.welcome = get<std::string>(src, n, "welcome", "");
@@ -150,8 +132,10 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg) {
         tc.numbers.push_back(std::move(nc));
       }
     }
+    parseContactCenter(src, t, tc, cfg.trunks, baseDir);
     cfg.tenants.push_back(std::move(tc));
   }
+  checkSharedSeats(src, cfg.tenants);
 }
 
 void parseMedia(std::string_view src, const YAML::Node& m, MediaSettings& ms) {
@@ -185,11 +169,12 @@ void parseMedia(std::string_view src, const YAML::Node& m, MediaSettings& ms) {
   }
 }
 
-Config parseRoot(std::string_view src, const YAML::Node& root) {
+Config parseRoot(std::string_view src, const YAML::Node& root, const std::string& baseDir) {
   Config cfg;
   if (!root || root.IsNull()) throw ConfigError{std::string(src) + ": empty configuration"};
-  checkKeys(src, root, {"sip", "http", "log_level", "limits", "security", "registrar", "media",
-                        "trunks", "tenants"});
+  checkKeys(src, root,
+            {"sip", "http", "log_level", "limits", "security", "registrar", "media", "trunks",
+             "tenants"});
   if (auto sip = root["sip"]) {
     checkKeys(src, sip, {"listen"});
     for (const auto& l : sip["listen"]) {
@@ -250,15 +235,16 @@ Config parseRoot(std::string_view src, const YAML::Node& root) {
   }
   if (auto m = root["media"]) parseMedia(src, m, cfg.media);
   if (auto t = root["trunks"]) parseTrunks(src, t, cfg);
-  if (auto t = root["tenants"]) parseTenants(src, t, cfg);
+  if (auto t = root["tenants"]) parseTenants(src, t, cfg, baseDir);
   return cfg;
 }
 
 }  // namespace
 
-Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName) {
+Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName,
+                           const std::string& baseDir) {
   try {
-    return parseRoot(sourceName, YAML::Load(std::string(yaml)));
+    return parseRoot(sourceName, YAML::Load(std::string(yaml)), baseDir);
   } catch (const ConfigError& e) {
     return fail(Errc::kInvalidInput, e.message);
   } catch (const YAML::Exception& e) {
@@ -272,7 +258,8 @@ Result<Config> loadConfig(const std::string& path) {
   if (!in) return fail(Errc::kIo, "cannot read config file '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parseConfig(ss.str(), path);
+  auto slash = path.rfind('/');
+  return parseConfig(ss.str(), path, slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
 }  // namespace sb::app

@@ -3,6 +3,7 @@
 // tenants with their domains, extensions and numbers. See docs/config.md for every key.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,8 +21,9 @@ struct Extension {
   std::string displayName;
 };
 
-/// What answers a number until IVR flows exist (issue 4).
+/// What answers a number.
 enum class NumberApp : std::uint8_t {
+  kFlow,     ///< the tenant's IVR flow `flow` (the contact center: menus, queues, agents)
   kAnswer,   ///< ring `answerAfterMs`, answer, optionally play `greeting`, hang up after
              ///< `hangupAfterMs` (0: wait for the caller)
   kDemoIvr,  ///< speech welcome and a menu: 1 read a digit back, 2 connect to `connectTo`,
@@ -42,6 +44,58 @@ struct NumberConfig {
   std::string trunk;                ///< kDemoIvr, kConnect: ring `dial` out this trunk instead
   std::string dial;                 ///< the external number to dial out `trunk`
   bool record = false;              ///< record every call to this number
+  std::string flow;                 ///< kFlow: name of the tenant's flow
+};
+
+/// A person who takes calls (R4): reached on a registered extension or on their own mobile
+/// through a trunk (press 1 to accept).
+struct AgentConfig {
+  std::string name;
+  std::string extension;  ///< the tenant's extension that rings; empty when `mobile` is set
+  std::string mobile;     ///< external number rung out `trunk`; the agent presses 1 to accept
+  std::string trunk;
+  std::vector<std::pair<std::string, int>> skills;  ///< skill name, level 1..10
+  /// Queues served: "sales" (this tenant) or "tenant/queue" (a shared seat in another tenant
+  /// that lists this agent in its `shared_agents`).
+  std::vector<std::string> queues;
+  bool loggedIn = false;  ///< logged in and ready when the node starts
+};
+
+/// A queue of waiting callers (R1, R2). Durations in seconds.
+struct QueueConfig {
+  std::string name;
+  std::string strategy = "longest_idle";            ///< longest_idle, round_robin, fewest_calls,
+                                                    ///< least_talk_time, ring_all, random, skills
+  std::vector<std::pair<std::string, int>> skills;  ///< required skill, minimum level
+  std::vector<std::pair<std::uint32_t, int>> widening;  ///< after s waiting, lower levels by
+  std::uint32_t maxWaitS = 0;                           ///< 0: no limit
+  std::uint32_t maxLength = 0;                          ///< 0: no limit
+  bool joinWhenNoAgents = false;
+  bool leaveWhenNoAgents = true;
+  std::string overflow;  ///< queue of this tenant that takes callers after max_wait_s
+  double weight = 1.0;   ///< cross-queue fairness: wait counts this much more
+  std::uint32_t wrapUpS = 10;
+  std::uint32_t offerTimeoutS = 20;  ///< an agent's phone rings this long
+  std::uint32_t missDelayS = 5;      ///< after a missed offer, the agent rests this long
+  std::uint32_t maxMisses = 3;       ///< consecutive misses before not ready "no_answer"
+  std::uint32_t announceEveryS = 0;  ///< position / expected wait announcements; 0: never
+  std::string musicOnHold;           ///< WAV file looped while waiting; empty: a tone
+  bool record = false;               ///< record calls answered from this queue
+};
+
+/// A known customer (C1, owner routing R2).
+struct CustomerConfig {
+  std::string number;  ///< caller number, the lookup key
+  std::string name;
+  std::string owner;  ///< agent name; empty: no owner yet
+  std::map<std::string, std::string> fields;
+};
+
+/// An IVR flow of a tenant as text (YAML or JSON), parsed and validated by sb::flow.
+struct FlowSource {
+  std::string name;  ///< filled by the parser from the flow text
+  std::string text;
+  std::string source;  ///< file name (or config file name) for error messages
 };
 
 /// One client company.
@@ -51,6 +105,12 @@ struct TenantConfig {
   std::vector<std::string> domains;  ///< SIP domains; the first is the digest realm
   std::vector<Extension> extensions;
   std::vector<NumberConfig> numbers;
+  std::vector<AgentConfig> agents;
+  std::vector<std::string> sharedAgents;  ///< "tenant/agent" seats of other tenants allowed here
+  std::vector<QueueConfig> queues;
+  std::vector<FlowSource> flows;
+  std::map<std::string, std::vector<std::string>> lists;  ///< black/white/VIP lists of numbers
+  std::vector<CustomerConfig> customers;
 };
 
 /// Authentication-failure policy.
@@ -67,12 +127,12 @@ struct SecurityConfig {
 /// calls at once.
 struct TrunkConfig {
   std::string name;
-  std::string address;              ///< IP literal of the carrier's SIP server
+  std::string address;  ///< IP literal of the carrier's SIP server
   std::uint16_t port = 5060;
   sip::Transport transport = sip::Transport::kUdp;
-  std::string username;             ///< answers the carrier's 401/407; empty: no auth
-  std::string password;             ///< never logged
-  int channels = 30;                ///< concurrent outgoing calls; more are refused at once
+  std::string username;  ///< answers the carrier's 401/407; empty: no auth
+  std::string password;  ///< never logged
+  int channels = 30;     ///< concurrent outgoing calls; more are refused at once
 };
 
 /// The media engine and its files.
@@ -103,7 +163,9 @@ struct Config {
 };
 
 /// Parses and validates YAML text. Errors name the source and line: "quickstart.yaml:12: ...".
-Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName);
+/// Flow files named by `flows: [{file: ...}]` are read relative to `baseDir`.
+Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName,
+                           const std::string& baseDir = ".");
 /// Reads and parses a file.
 Result<Config> loadConfig(const std::string& path);
 

@@ -73,7 +73,7 @@ TEST(ConfigTest, ErrorsNameTheLine) {
       {"media:\n  rtp_ports: [80, 90]\n", "t.yaml:2: rtp_ports must be a range"},
       {"media:\n  tone_plan: mars\n", "t.yaml:2: tone_plan must be us, eu or cn"},
       {"tenants:\n  - id: a\n    domains: [x]\n    numbers:\n      - { number: '1', app: fax }\n",
-       "t.yaml:5: app must be answer, demo_ivr or connect, got 'fax'"},
+       "t.yaml:5: app must be flow, answer, demo_ivr or connect, got 'fax'"},
       {"tenants:\n  - id: a\n    domains: [x]\n    numbers:\n"
        "      - { number: '1', app: connect, connect_to: '9' }\n",
        "t.yaml:5: connect_to names no extension of this tenant: '9'"},
@@ -131,6 +131,94 @@ TEST(ConfigTest, ExampleQuickstartIsValid) {
   auto c = loadConfig(std::string(SB_SOURCE_DIR) + "/examples/quickstart.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_FALSE(c->tenants.empty());
+}
+
+
+constexpr const char* kContactCenter = R"(
+trunks:
+  - { name: carrier, address: 127.0.0.1, port: 5080 }
+tenants:
+  - id: acme
+    domains: [acme.example]
+    extensions:
+      - { user: "1001", password: "long-enough-1" }
+    numbers:
+      - { number: "100", app: flow, flow: main }
+    queues:
+      - name: sales
+        strategy: skills
+        skills: { sales: 3 }
+        widening: [ { after_s: 30, lower_by: 1 } ]
+        max_wait_s: 120
+        overflow: support
+      - { name: support, wrap_up_s: 0 }
+    agents:
+      - { name: alice, extension: "1001", skills: { sales: 5 }, queues: [sales, support],
+          logged_in: true }
+      - { name: bob, mobile: "13800000000", trunk: carrier, queues: [support, beta/help] }
+    flows:
+      - name: main
+        definition:
+          name: main
+          start: bye
+          nodes:
+            bye: { type: hangup }
+    lists: { blacklist: ["666"], vip: ["777", "778"] }
+    customers:
+      - { number: "777", name: Vera, owner: alice, fields: { tier: gold } }
+  - id: beta
+    domains: [beta.example]
+    shared_agents: [acme/bob]
+    queues:
+      - { name: help }
+)";
+
+TEST(ConfigTest, ContactCenterSections) {
+  auto c = parseConfig(kContactCenter, "cc.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const TenantConfig& acme = c->tenants[0];
+  ASSERT_EQ(acme.queues.size(), 2u);
+  EXPECT_EQ(acme.queues[0].strategy, "skills");
+  EXPECT_EQ(acme.queues[0].widening.size(), 1u);
+  EXPECT_EQ(acme.queues[0].overflow, "support");
+  EXPECT_EQ(acme.queues[1].wrapUpS, 0u);
+  ASSERT_EQ(acme.agents.size(), 2u);
+  EXPECT_TRUE(acme.agents[0].loggedIn);
+  EXPECT_EQ(acme.agents[1].mobile, "13800000000");
+  EXPECT_EQ(acme.agents[1].queues[1], "beta/help");
+  ASSERT_EQ(acme.flows.size(), 1u);
+  EXPECT_NE(acme.flows[0].text.find("hangup"), std::string::npos);
+  EXPECT_EQ(acme.lists.at("vip").size(), 2u);
+  EXPECT_EQ(acme.customers[0].fields.at("tier"), "gold");
+  EXPECT_EQ(acme.numbers[0].app, NumberApp::kFlow);
+}
+
+TEST(ConfigTest, ContactCenterErrorsNameTheProblem) {
+  const std::string good = kContactCenter;
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {with("strategy: skills", "strategy: fastest"), "cc.yaml:13: unknown strategy 'fastest'"},
+      {with("queues: [sales, support]", "queues: [sales, nope]"), "no queue 'nope'"},
+      {with("owner: alice", "owner: mallory"), "customer owner 'mallory' is not an agent"},
+      {with("shared_agents: [acme/bob]", "shared_agents: []"),
+       "tenant 'beta' does not list 'acme/bob' in shared_agents"},
+      {with("flow: main }", "flow: other }"), "runs flow 'other', which this tenant does not"},
+      {with("overflow: support", "overflow: beta"), "overflows to 'beta'"},
+      {with("extension: \"1001\", skills", "extension: \"1009\", skills"),
+       "no extension '1009' in this tenant"},
+      {with("skills: { sales: 5 }", "skills: { sales: 11 }"), "level must be 1..10"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    auto r = parseConfig(yaml, "cc.yaml");
+    ASSERT_FALSE(r.ok()) << expected;
+    EXPECT_NE(r.error().message.find(expected), std::string::npos)
+        << "got: " << r.error().message;
+  }
 }
 
 }  // namespace

@@ -3,9 +3,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "app/registration.h"
 #include "base/log.h"
-#include "sip/uri.h"
 
 namespace sb::app {
 namespace {
@@ -36,14 +34,8 @@ std::string spokenDigit(char d) {
 }  // namespace
 
 NumberApps::NumberApps(call::CallManager& calls, TimerWheel& timers, const Directory& directory,
-                       const sip::Registrar& registrar, const MediaSettings& media,
-                       std::vector<TrunkConfig> trunks)
-    : calls_(calls),
-      timers_(timers),
-      directory_(directory),
-      registrar_(registrar),
-      media_(media),
-      trunks_(std::move(trunks)) {}
+                       const Dialplan& dialplan, const MediaSettings& media)
+    : calls_(calls), timers_(timers), directory_(directory), dialplan_(dialplan), media_(media) {}
 
 NumberApps::~NumberApps() {
   for (auto& [leg, a] : active_) timers_.cancel(a.timer);
@@ -52,47 +44,6 @@ NumberApps::~NumberApps() {
 NumberApps::Active* NumberApps::find(LegId leg) {
   auto it = active_.find(leg);
   return it == active_.end() ? nullptr : &it->second;
-}
-
-Result<call::OriginateSpec> NumberApps::locate(const std::string& tenant,
-                                               const std::string& user) const {
-  auto bindings = registrar_.lookup(Registration::aorKey(tenant, user));
-  if (bindings.empty()) return fail(Errc::kNotFound, "extension " + user + " is not registered");
-  const sip::Binding* best = &bindings.front();
-  for (const auto& b : bindings) {
-    if (b.q1000 > best->q1000) best = &b;
-  }
-  call::OriginateSpec spec;
-  spec.tenant = tenant;
-  spec.requestUri = best->contact;
-  spec.destination = best->flow;
-  // Over UDP a phone may REGISTER from one port and listen on its Contact port; when the
-  // Contact names the address the REGISTER came from, there is no NAT in between and the
-  // Contact is where it listens. Otherwise (NAT, or a stream the phone opened) the flow wins.
-  auto uri = sip::parseUri(best->contact);
-  if (uri && best->flow.transport == sip::Transport::kUdp && uri->port != 0) {
-    auto contact = Endpoint::parse(uri->host, uri->port);
-    if (contact && contact->ip() == best->flow.remote.ip()) spec.destination.remote = *contact;
-  }
-  return spec;
-}
-
-Result<call::OriginateSpec> NumberApps::dialOut(const std::string& tenant,
-                                                const std::string& trunk,
-                                                const std::string& number) const {
-  for (const auto& t : trunks_) {
-    if (t.name != trunk) continue;
-    call::OriginateSpec spec;
-    spec.tenant = tenant;
-    spec.trunk = t.name;
-    std::string host = t.address.find(':') != std::string::npos ? "[" + t.address + "]" : t.address;
-    spec.requestUri = "sip:" + number + "@" + host + ":" + std::to_string(t.port);
-    spec.destination.transport = t.transport;
-    spec.destination.remote = *Endpoint::parse(t.address, t.port);  // checked by the config
-    if (!t.username.empty()) spec.credentials = sip::ClientCredentials{t.username, t.password};
-    return spec;
-  }
-  return fail(Errc::kNotFound, "no trunk named " + trunk);
 }
 
 std::string NumberApps::recordingPath(const Active& a, std::string_view kind) const {
@@ -232,8 +183,9 @@ void NumberApps::connect(LegId leg) {
   if (a == nullptr) return;
   std::string user = a->number->connectTo;
   if (user.empty() && !a->tenant->extensions.empty()) user = a->tenant->extensions.front().user;
-  auto spec = a->number->trunk.empty() ? locate(a->tenant->id, user)
-                                       : dialOut(a->tenant->id, a->number->trunk, a->number->dial);
+  auto spec = a->number->trunk.empty()
+                  ? dialplan_.locate(a->tenant->id, user)
+                  : dialplan_.dialOut(a->tenant->id, a->number->trunk, a->number->dial);
   if (!spec) {
     notConnected(leg, "Sorry, nobody is available right now.", HangupCause::kUnavailable);
     return;
@@ -332,7 +284,7 @@ void NumberApps::goodbye(LegId leg, const std::string& text) {
 void NumberApps::onTransferRequest(LegId leg, const std::string& target) {
   auto owner = calls_.callOf(leg);
   if (!owner) return;
-  auto spec = locate(owner->first, target);
+  auto spec = dialplan_.locate(owner->first, target);
   if (!spec) {
     spdlog::info("call: REFER from leg {} to {}: {}", leg, target, spec.error().message);
     return;

@@ -10,10 +10,10 @@
 #include <unordered_map>
 
 #include "app/config.h"
+#include "app/dialplan.h"
 #include "app/directory.h"
 #include "base/timer_wheel.h"
 #include "call/call_manager.h"
-#include "sip/registrar.h"
 
 namespace sb::app {
 
@@ -21,8 +21,7 @@ namespace sb::app {
 class NumberApps final : public call::CallApp {
  public:
   NumberApps(call::CallManager& calls, TimerWheel& timers, const Directory& directory,
-             const sip::Registrar& registrar, const MediaSettings& media,
-             std::vector<TrunkConfig> trunks = {});
+             const Dialplan& dialplan, const MediaSettings& media);
   ~NumberApps() override;
 
   void onIncoming(const call::IncomingCall& call) override;
@@ -30,13 +29,6 @@ class NumberApps final : public call::CallApp {
   void onLegEnded(call::LegId leg, call::HangupCause cause) override;
   void onTransferRequest(call::LegId leg, const std::string& target) override;
 
-  /// Where extension `user` of `tenant` can be called: its registered contact. kNotFound
-  /// when it is not registered.
-  Result<call::OriginateSpec> locate(const std::string& tenant, const std::string& user) const;
-  /// Where external number `number` is reached out trunk `trunk` (with its credentials).
-  /// kNotFound for an unknown trunk.
-  Result<call::OriginateSpec> dialOut(const std::string& tenant, const std::string& trunk,
-                                      const std::string& number) const;
   /// Calls in an app right now.
   std::size_t active() const { return active_.size(); }
 
@@ -78,9 +70,8 @@ class NumberApps final : public call::CallApp {
   call::CallManager& calls_;
   TimerWheel& timers_;
   const Directory& directory_;
-  const sip::Registrar& registrar_;
+  const Dialplan& dialplan_;
   MediaSettings media_;
-  std::vector<TrunkConfig> trunks_;
   std::unordered_map<call::LegId, Active> active_;
   std::unordered_map<call::LegId, call::LegId> agents_;  // agent leg -> caller leg
 };

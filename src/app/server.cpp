@@ -104,7 +104,8 @@ struct Server::Impl {
               return n->first->id;
             },
             callConfig(config)),
-        apps(calls, wheel, directory, registrar, config.media, config.trunks),
+        dialplan(registrar, config.trunks),
+        apps(calls, wheel, directory, dialplan, config.media),
         http(api::HttpConfig{config.httpAddress, config.httpPort}),
         signals(io, SIGINT, SIGTERM) {}
 
@@ -133,6 +134,7 @@ struct Server::Impl {
   std::unique_ptr<BlockingPool> pool;
   call::PromptLoader prompts;
   call::CallManager calls;
+  Dialplan dialplan;
   NumberApps apps;
   api::HttpServer http;
   boost::asio::signal_set signals;

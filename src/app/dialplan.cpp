@@ -1,0 +1,51 @@
+#include "app/dialplan.h"
+
+#include "app/registration.h"
+#include "sip/uri.h"
+
+namespace sb::app {
+
+Dialplan::Dialplan(const sip::Registrar& registrar, std::vector<TrunkConfig> trunks)
+    : registrar_(registrar), trunks_(std::move(trunks)) {}
+
+Result<call::OriginateSpec> Dialplan::locate(const std::string& tenant,
+                                             const std::string& user) const {
+  auto bindings = registrar_.lookup(Registration::aorKey(tenant, user));
+  if (bindings.empty()) return fail(Errc::kNotFound, "extension " + user + " is not registered");
+  const sip::Binding* best = &bindings.front();
+  for (const auto& b : bindings) {
+    if (b.q1000 > best->q1000) best = &b;
+  }
+  call::OriginateSpec spec;
+  spec.tenant = tenant;
+  spec.requestUri = best->contact;
+  spec.destination = best->flow;
+  // Over UDP a phone may REGISTER from one port and listen on its Contact port; when the
+  // Contact names the address the REGISTER came from, there is no NAT in between and the
+  // Contact is where it listens. Otherwise (NAT, or a stream the phone opened) the flow wins.
+  auto uri = sip::parseUri(best->contact);
+  if (uri && best->flow.transport == sip::Transport::kUdp && uri->port != 0) {
+    auto contact = Endpoint::parse(uri->host, uri->port);
+    if (contact && contact->ip() == best->flow.remote.ip()) spec.destination.remote = *contact;
+  }
+  return spec;
+}
+
+Result<call::OriginateSpec> Dialplan::dialOut(const std::string& tenant, const std::string& trunk,
+                                              const std::string& number) const {
+  for (const auto& t : trunks_) {
+    if (t.name != trunk) continue;
+    call::OriginateSpec spec;
+    spec.tenant = tenant;
+    spec.trunk = t.name;
+    std::string host = t.address.find(':') != std::string::npos ? "[" + t.address + "]" : t.address;
+    spec.requestUri = "sip:" + number + "@" + host + ":" + std::to_string(t.port);
+    spec.destination.transport = t.transport;
+    spec.destination.remote = *Endpoint::parse(t.address, t.port);  // checked by the config
+    if (!t.username.empty()) spec.credentials = sip::ClientCredentials{t.username, t.password};
+    return spec;
+  }
+  return fail(Errc::kNotFound, "no trunk named " + trunk);
+}
+
+}  // namespace sb::app

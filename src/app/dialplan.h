@@ -1,0 +1,34 @@
+#pragma once
+// Where a party of a tenant can be called: an extension at its registered contact, an
+// external number out a trunk. Used by the number apps, the contact center (agent offers,
+// transfers, callbacks) and REFER transfers. Control loop (reads the registrar).
+
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "base/result.h"
+#include "call/types.h"
+#include "sip/registrar.h"
+
+namespace sb::app {
+
+/// Resolves call targets to OriginateSpecs.
+class Dialplan {
+ public:
+  Dialplan(const sip::Registrar& registrar, std::vector<TrunkConfig> trunks);
+
+  /// Extension `user` of `tenant` at its registered contact (highest q). kNotFound when it is
+  /// not registered.
+  Result<call::OriginateSpec> locate(const std::string& tenant, const std::string& user) const;
+  /// External `number` out trunk `trunk`, with the trunk's credentials. kNotFound for an
+  /// unknown trunk.
+  Result<call::OriginateSpec> dialOut(const std::string& tenant, const std::string& trunk,
+                                      const std::string& number) const;
+
+ private:
+  const sip::Registrar& registrar_;
+  std::vector<TrunkConfig> trunks_;
+};
+
+}  // namespace sb::app
