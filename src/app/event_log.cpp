@@ -15,4 +15,10 @@ void EventLog::onCallEvent(const call::CallEvent& e) {
   }
 }
 
+void EventLog::domainEvent(std::string_view source, std::string_view tenant,
+                           const std::string& text) {
+  ++domainEvents_;
+  spdlog::info("{} tenant={} {}", source, tenant, text);
+}
+
 }  // namespace sb::app

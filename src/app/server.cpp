@@ -7,6 +7,8 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "api/http_server.h"
+#include "app/call_router.h"
+#include "app/contact_center.h"
 #include "app/directory.h"
 #include "app/event_log.h"
 #include "app/loop_timer.h"
@@ -68,6 +70,11 @@ call::CallConfig callConfig(const Config& c) {
   return cc;
 }
 
+/// Seed of the ACD's random strategy: differs per start.
+std::uint64_t clockSeed() {
+  return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
 /// How long a graceful shutdown waits for the answers to its BYEs.
 constexpr Duration kShutdownDrain = std::chrono::seconds(2);
 
@@ -106,6 +113,11 @@ struct Server::Impl {
             callConfig(config)),
         dialplan(registrar, config.trunks),
         apps(calls, wheel, directory, dialplan, config.media),
+        center(
+            calls, wheel, clock, dialplan, config.media, *pool,
+            [this](std::function<void()> f) { boost::asio::post(io, std::move(f)); }, events,
+            clockSeed()),
+        router(directory, apps, center),
         http(api::HttpConfig{config.httpAddress, config.httpPort}),
         signals(io, SIGINT, SIGTERM) {}
 
@@ -136,6 +148,8 @@ struct Server::Impl {
   call::CallManager calls;
   Dialplan dialplan;
   NumberApps apps;
+  ContactCenter center;
+  CallRouter router;
   api::HttpServer http;
   boost::asio::signal_set signals;
   TimerId purgeTimer;
@@ -193,7 +207,8 @@ Result<void> Server::start() {
   }
   s.digest.setAlgorithms(std::move(algorithms));
   s.ua.setHandler(&s.calls);
-  s.calls.setApp(&s.apps);
+  s.calls.setApp(&s.router);
+  if (auto r = s.center.load(s.config); !r) return r;
   s.calls.setRequestHandler(
       [&s](sip::TxnId txn, const sip::Message& m) { s.registration.onRegister(txn, m); });
   if (auto r = s.media.start(); !r) return r;

@@ -58,20 +58,21 @@ class Number:
     number: str
     answer_after_ms: int = 0
     hangup_after_ms: int = 0
-    app: str = "answer"          # answer | demo_ivr
+    app: str = "answer"          # answer | demo_ivr | connect | flow
     greeting: str = ""           # answer: spoken after the answer
     welcome: str = ""            # demo_ivr: the menu text
     connect_to: str = ""         # demo_ivr: extension for "press 2"
     trunk: str = ""              # demo_ivr/connect: dial `dial` out this trunk instead
     dial: str = ""
     record: bool = False         # record every call
+    flow: str = ""               # flow: the tenant's flow that answers
 
     def yaml(self) -> str:
         fields = [f"number: {_yaml_str(self.number)}", f"app: {self.app}",
                   f"answer_after_ms: {self.answer_after_ms}",
                   f"hangup_after_ms: {self.hangup_after_ms}",
                   f"record: {'true' if self.record else 'false'}"]
-        for key in ("greeting", "welcome", "connect_to", "trunk", "dial"):
+        for key in ("greeting", "welcome", "connect_to", "trunk", "dial", "flow"):
             if getattr(self, key):
                 fields.append(f"{key}: {_yaml_str(getattr(self, key))}")
         return "{ " + ", ".join(fields) + " }"
@@ -213,7 +214,7 @@ class Server:
                  log_level: str = "info", tcp: bool = True, name: str = "server",
                  rtp_timeout_s: int = 60,
                  digest_algorithms: tuple[str, ...] = ("MD5", "SHA-256"),
-                 trunks: Iterable[dict] = ()) -> None:
+                 trunks: Iterable[dict] = (), contact_center: dict | None = None) -> None:
         self.ctx = ctx
         self.numbers = list(numbers)
         self.extensions = dict(EXTENSIONS if extensions is None else extensions)
@@ -229,6 +230,9 @@ class Server:
         self.rtp_base = 40000 + 1000 * random.randrange(14)
         self.digest_algorithms = digest_algorithms
         self.trunks = list(trunks)  # dicts of TrunkConfig keys (docs/config.md)
+        # Tenant keys agents, queues, flows, lists, customers (docs/config.md), written as
+        # JSON (which is YAML) under the tenant.
+        self.contact_center = dict(contact_center or {})
         self.recordings = ctx.workdir / f"{name}-recordings"
         self.host = "127.0.0.1"
         self.sip_port = 0
@@ -292,6 +296,8 @@ class Server:
         lines.append("    numbers:")
         for n in self.numbers:
             lines.append(f"      - {n.yaml()}")
+        for key, value in self.contact_center.items():
+            lines.append(f"    {key}: {json.dumps(value)}")
         return "\n".join(lines) + "\n"
 
     # -- lifecycle
@@ -364,6 +370,29 @@ class Server:
                             "leg": int(m.group(3)), "kind": m.group(4),
                             "other": int(m.group(5) or 0), "detail": m.group(6).strip()})
         return out
+
+    def domain_events(self, source: str, kind: str | None = None) -> list[dict]:
+        """The ACD or flow events the server logged ("acd tenant=.. KIND key=value ..."), in
+        order, each as a dict of its key=value pairs plus tenant, kind and the other words."""
+        out = []
+        for line in self.stdout().splitlines():
+            m = re.search(rf"\] {source} tenant=(\S*) (.*)$", line)
+            if not m:
+                continue
+            words = m.group(2).split()
+            event = {"tenant": m.group(1), "kind": words[0] if words and "=" not in words[0]
+                     else "", "words": [w for w in words if "=" not in w]}
+            for w in words:
+                if "=" in w:
+                    k, v = w.split("=", 1)
+                    event[k] = v
+            if kind is None or event["kind"] == kind:
+                out.append(event)
+        return out
+
+    def acd_events(self, kind: str | None = None) -> list[dict]:
+        """ACD events (agent_state, contact_offered, offer_failed, contact_accepted, ...)."""
+        return self.domain_events("acd", kind)
 
     def wait_idle(self, timeout: float = 10.0) -> dict:
         """Waits until no call leg and no media session is left; returns the health JSON."""

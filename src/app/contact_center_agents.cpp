@@ -1,0 +1,502 @@
+// Agents and offers: loading tenants into the ACD and the flow registry, and the AcdPort —
+// ringing an agent's phone (or mobile, press 1 to accept) for an offer, bridging the agent who
+// answers, wrap-up when the call ends, callbacks, retracts, announcements and ACD events.
+
+#include <filesystem>
+#include <set>
+
+#include "app/contact_center.h"
+#include "app/internal/contact_center_state.h"
+#include "base/log.h"
+#include "flow/flow.h"
+
+namespace sb::app {
+
+using call::HangupCause;
+using call::LegId;
+
+namespace {
+
+acd::OfferFailure failureOf(HangupCause c) {
+  switch (c) {
+    case HangupCause::kBusy:
+    case HangupCause::kRejected:
+      return acd::OfferFailure::kRejected;
+    case HangupCause::kNoAnswer:
+    case HangupCause::kCancelled:
+      return acd::OfferFailure::kNoAnswer;
+    default:
+      return acd::OfferFailure::kUnreachable;
+  }
+}
+
+std::int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+acd::QueueSpec queueSpec(const std::string& tenant, const QueueConfig& q) {
+  acd::QueueSpec s;
+  s.tenant = tenant;
+  s.name = q.name;
+  s.strategy = acd::parseStrategy(q.strategy).value_or(acd::Strategy::kLongestIdle);
+  s.requiredSkills = q.skills;
+  for (const auto& [after, by] : q.widening) {
+    s.widening.push_back({std::chrono::seconds(after), by});
+  }
+  s.maxWait = std::chrono::seconds(q.maxWaitS);
+  s.maxLength = q.maxLength;
+  s.joinWhenNoAgents = q.joinWhenNoAgents;
+  s.leaveWhenNoAgents = q.leaveWhenNoAgents;
+  s.weight = q.weight;
+  s.wrapUp = std::chrono::seconds(q.wrapUpS);
+  s.offerTimeout = std::chrono::seconds(q.offerTimeoutS);
+  s.missDelay = std::chrono::seconds(q.missDelayS);
+  s.maxMisses = static_cast<int>(q.maxMisses);
+  s.announceEvery = std::chrono::seconds(q.announceEveryS);
+  return s;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ loading
+
+Result<void> ContactCenter::load(const Config& config) {
+  if (!config.trunks.empty()) firstTrunk_ = config.trunks.front().name;
+  for (const auto& t : config.tenants) {
+    if (auto r = loadTenant(t, config); !r) return r;
+  }
+  // Memberships after every tenant's queues exist (a shared seat joins another tenant's).
+  for (const auto& t : config.tenants) {
+    for (const auto& a : t.agents) {
+      acd::AgentId id = *acd_.findAgent(t.id, a.name);
+      for (const auto& q : a.queues) {
+        auto slash = q.find('/');
+        std::string qt = slash == std::string::npos ? t.id : q.substr(0, slash);
+        std::string qn = slash == std::string::npos ? q : q.substr(slash + 1);
+        auto qid = acd_.findQueue(qt, qn);
+        if (!qid) return fail(Errc::kInvalidInput, "agent " + a.name + ": no queue " + q);
+        if (auto r = acd_.addMember(id, *qid); !r) {
+          return fail(Errc::kInvalidInput,
+                      "agent " + a.name + " in " + q + ": " + r.error().message);
+        }
+      }
+      if (a.loggedIn) (void)acd_.login(id, true);
+    }
+    for (const auto& c : t.customers) {
+      if (c.owner.empty()) continue;
+      if (auto owner = acd_.findAgent(t.id, c.owner)) (void)acd_.setOwner(t.id, c.number, *owner);
+    }
+  }
+  rearm();
+  return {};
+}
+
+Result<void> ContactCenter::loadTenant(const TenantConfig& t, const Config& config) {
+  auto tenant = std::make_unique<Tenant>();
+  tenant->config = &t;
+  tenant->env = std::make_unique<TenantEnv>(t);
+  tenants_[t.id] = std::move(tenant);
+  // Overflow targets first: a queue names its overflow queue by id.
+  std::set<std::string> added;
+  while (added.size() < t.queues.size()) {
+    std::size_t before = added.size();
+    for (const auto& q : t.queues) {
+      if (added.count(q.name) || (!q.overflow.empty() && !added.count(q.overflow))) continue;
+      acd::QueueSpec spec = queueSpec(t.id, q);
+      if (!q.overflow.empty()) spec.overflowQueue = *acd_.findQueue(t.id, q.overflow);
+      if (auto r = acd_.addQueue(std::move(spec)); !r) {
+        return fail(Errc::kInvalidInput,
+                    "tenant " + t.id + " queue " + q.name + ": " + r.error().message);
+      }
+      added.insert(q.name);
+    }
+    if (added.size() == before) {
+      return fail(Errc::kInvalidInput, "tenant " + t.id + ": queue overflows form a cycle");
+    }
+  }
+  for (const auto& a : t.agents) {
+    acd::AgentSpec spec;
+    spec.tenant = t.id;
+    spec.name = a.name;
+    spec.skills = a.skills;
+    for (const auto& q : a.queues) {
+      auto slash = q.find('/');
+      if (slash != std::string::npos) spec.extraTenants.push_back(q.substr(0, slash));
+    }
+    auto id = acd_.addAgent(std::move(spec));
+    if (!id)
+      return fail(Errc::kInvalidInput,
+                  "tenant " + t.id + " agent " + a.name + ": " + id.error().message);
+    agents_[*id] = AgentInfo{t.id, a.name, &a};
+  }
+  flow::ValidationContext ctx;
+  for (const auto& q : t.queues) ctx.queues.insert(q.name);
+  for (const auto& [name, numbers] : t.lists) ctx.lists.insert(name);
+  for (const auto& a : t.agents) ctx.agents.insert(a.name);
+  for (const auto& e : t.extensions) ctx.extensions.insert(e.user);
+  ctx.promptExists = [](const std::string& path) { return std::filesystem::exists(path); };
+  (void)config;
+  for (const auto& f : t.flows) {
+    auto def = flow::parseFlow(f.text, f.source);
+    if (!def) return def.error();
+    if (def->name != f.name) {
+      return fail(Errc::kInvalidInput, f.source + ": the flow is named '" + def->name +
+                                           "' but the configuration calls it '" + f.name + "'");
+    }
+    auto v = flows_.publish(t.id, std::move(def).value(), f.text, "config", wallMs(), ctx);
+    if (!v) return v.error();
+    events_.domainEvent(
+        "flow", t.id,
+        "published flow=" + f.name + " version=" + std::to_string(*v) + " author=config");
+  }
+  return {};
+}
+
+// ------------------------------------------------------------------ agent control
+
+Result<acd::AgentId> ContactCenter::agentId(const std::string& tenant,
+                                            const std::string& name) const {
+  auto id = acd_.findAgent(tenant, name);
+  if (!id) return fail(Errc::kNotFound, "no agent " + name + " in tenant " + tenant);
+  return *id;
+}
+
+Result<void> ContactCenter::agentLogin(const std::string& tenant, const std::string& name) {
+  auto id = agentId(tenant, name);
+  if (!id) return id.error();
+  auto r = acd_.login(*id, true);
+  rearm();
+  return r;
+}
+
+Result<void> ContactCenter::agentLogout(const std::string& tenant, const std::string& name) {
+  auto id = agentId(tenant, name);
+  if (!id) return id.error();
+  auto r = acd_.logout(*id);
+  rearm();
+  return r;
+}
+
+Result<void> ContactCenter::agentReady(const std::string& tenant, const std::string& name) {
+  auto id = agentId(tenant, name);
+  if (!id) return id.error();
+  auto r = acd_.ready(*id);
+  rearm();
+  return r;
+}
+
+Result<void> ContactCenter::agentNotReady(const std::string& tenant, const std::string& name,
+                                          const std::string& reason) {
+  auto id = agentId(tenant, name);
+  if (!id) return id.error();
+  auto r = acd_.notReady(*id, reason);
+  rearm();
+  return r;
+}
+
+// ------------------------------------------------------------------ offers
+
+Result<call::OriginateSpec> ContactCenter::reach(acd::AgentId agent) const {
+  auto it = agents_.find(agent);
+  if (it == agents_.end()) return fail(Errc::kNotFound, "unknown agent");
+  const AgentConfig& a = *it->second.config;
+  if (!a.extension.empty()) return dialplan_.locate(it->second.tenant, a.extension);
+  return dialplan_.dialOut(it->second.tenant, a.trunk, a.mobile);
+}
+
+void ContactCenter::offer(const acd::Offer& o) {
+  ++stats_.offers;
+  auto spec = reach(o.agent);
+  if (!spec) {
+    (void)acd_.offerFailed(o.id, acd::OfferFailure::kUnreachable);
+    return;
+  }
+  LegId callerLeg = 0;
+  if (auto it = byContact_.find(o.contact); it != byContact_.end()) callerLeg = it->second;
+  Caller* c = caller(callerLeg);
+  auto t = tenants_.find(o.tenant);
+  std::string tenantName = t != tenants_.end() ? t->second->config->name : o.tenant;
+  if (c != nullptr) {
+    spec->call = c->info.call;
+    spec->fromUser = c->info.fromUser;
+    spec->nearMedia = calls_.mediaOf(callerLeg);
+  } else {
+    auto number = callbackNumbers_.find(o.contact);
+    spec->fromUser = number != callbackNumbers_.end() ? number->second : "callback";
+  }
+  // The display name tells a shared seat which company the call is for.
+  spec->fromDisplay = o.callback ? tenantName + " callback" : tenantName;
+  auto q = acd_.queueView(o.queue);
+  const QueueConfig* qc = (q && t != tenants_.end()) ? t->second->queue(q->name) : nullptr;
+  // The ACD retracts at the queue's offer timeout; the leg's own timeout only backs it up.
+  spec->ringTimeout = std::chrono::seconds((qc ? qc->offerTimeoutS : 20) + 10);
+  auto ol = std::make_unique<OfferLeg>();
+  ol->offer = o;
+  ol->caller = callerLeg;
+  offers_[o.id] = std::move(ol);
+  acd::OfferId id = o.id;
+  auto placed = calls_.originate(*spec, [this, id](LegId leg, call::OriginateOutcome out) {
+    auto it = offers_.find(id);
+    if (it == offers_.end()) {
+      if (out.answered) (void)calls_.hangup(leg, HangupCause::kPeerGone);  // crossed a retract
+      return;
+    }
+    if (!out.answered) {
+      offerByLeg_.erase(it->second->leg);
+      offers_.erase(it);
+      (void)acd_.offerFailed(id, failureOf(out.cause));
+      rearm();
+      return;
+    }
+    offerAnswered(id, leg);
+  });
+  if (!placed) {
+    offers_.erase(id);
+    (void)acd_.offerFailed(id, acd::OfferFailure::kUnreachable);
+    return;
+  }
+  offers_[id]->leg = *placed;
+  offerByLeg_[*placed] = id;
+}
+
+void ContactCenter::offerAnswered(acd::OfferId id, LegId leg) {
+  OfferLeg& o = *offers_.at(id);
+  o.answered = true;
+  const AgentConfig* a = agents_.count(o.offer.agent) ? agents_[o.offer.agent].config : nullptr;
+  if (a != nullptr && !a->mobile.empty()) {
+    askToAccept(id, leg);
+    return;
+  }
+  acceptOffer(id);
+}
+
+void ContactCenter::askToAccept(acd::OfferId id, LegId leg) {
+  // A mobile may go to voicemail: only a person pressing 1 takes the call (T2).
+  const OfferLeg& o = *offers_.at(id);
+  auto t = tenants_.find(o.offer.tenant);
+  std::string company = t != tenants_.end() ? t->second->config->name : o.offer.tenant;
+  std::string text =
+      (o.offer.callback ? "Callback for " : "Call for ") + company + ". Press 1 to accept.";
+  (void)calls_.play(leg, call::Prompt::speech(text), [this, id, leg](bool) {
+    if (!offers_.count(id)) return;
+    call::CollectSpec spec;
+    spec.maxDigits = 1;
+    spec.terminator = 0;
+    spec.firstDigitTimeout = std::chrono::seconds(8);
+    (void)calls_.collect(leg, spec, [this, id, leg](call::CollectResult r) {
+      if (r.end == call::CollectResult::End::kHangup || !offers_.count(id)) return;
+      if (r.digits == "1") {
+        acceptOffer(id);
+        return;
+      }
+      offerByLeg_.erase(leg);
+      offers_.erase(id);
+      (void)calls_.hangup(leg, HangupCause::kRejected);
+      (void)acd_.offerFailed(id, acd::OfferFailure::kRejected);
+      rearm();
+    });
+  });
+}
+
+void ContactCenter::acceptOffer(acd::OfferId id) {
+  auto it = offers_.find(id);
+  std::unique_ptr<OfferLeg> o = std::move(it->second);
+  offers_.erase(it);
+  offerByLeg_.erase(o->leg);
+  auto accepted = acd_.offerAccepted(id);
+  if (!accepted) {
+    // The caller left or another agent won in the meantime.
+    (void)calls_.hangup(o->leg, HangupCause::kPeerGone);
+    rearm();
+    return;
+  }
+  auto a = std::make_unique<AgentLeg>();
+  a->agent = o->offer.agent;
+  a->peer = o->caller;
+  a->contact = o->offer.contact;
+  a->callback = o->offer.callback;
+  agentLegs_[o->leg] = std::move(a);
+  rearm();
+  if (o->offer.callback) {
+    connectCallback(o->leg);
+    return;
+  }
+  Caller* c = caller(o->caller);
+  if (c == nullptr) {
+    (void)calls_.hangup(o->leg, HangupCause::kPeerGone);  // its end reports callEnded
+    return;
+  }
+  byContact_.erase(c->contact);
+  c->agentLeg = o->leg;
+  ++stats_.connected;
+  (void)calls_.bridge(c->info.leg, o->leg);
+  if (c->queue != nullptr && c->queue->record && !c->recording) {
+    c->recording = true;
+    (void)calls_.startRecording(c->info.leg, recordingPath(c->info.tenant, c->info.call, "queue"));
+  }
+  resume(c->info.leg,
+         flow::QueueOutcome{flow::QueueOutcome::Kind::kAnswered, agentName(o->offer.agent)});
+}
+
+void ContactCenter::connectCallback(LegId agentLeg) {
+  AgentLeg& a = *agentLegs_.at(agentLeg);
+  std::string number;
+  if (auto n = callbackNumbers_.find(a.contact); n != callbackNumbers_.end()) {
+    number = n->second;
+    callbackNumbers_.erase(n);
+  }
+  const std::string& tenant = agents_[a.agent].tenant;
+  auto spec = dialplan_.locate(tenant, number);
+  if (!spec && !firstTrunk_.empty()) spec = dialplan_.dialOut(tenant, firstTrunk_, number);
+  if (!spec || number.empty()) {
+    (void)calls_.play(agentLeg, call::Prompt::speech("The customer cannot be reached."),
+                      [this, agentLeg](bool) { (void)calls_.hangup(agentLeg); });
+    return;
+  }
+  spec->nearMedia = calls_.mediaOf(agentLeg);
+  spec->ringTimeout = std::chrono::seconds(30);
+  (void)calls_.play(agentLeg, call::Prompt::tone("ringback"));
+  auto placed = calls_.originate(*spec, [this, agentLeg](LegId customer, call::OriginateOutcome o) {
+    auto it = agentLegs_.find(agentLeg);
+    if (it == agentLegs_.end()) {
+      if (o.answered) (void)calls_.hangup(customer, HangupCause::kPeerGone);
+      return;
+    }
+    it->second->peer = 0;
+    if (!o.answered) {
+      (void)calls_.hangup(agentLeg, HangupCause::kNormal);
+      return;
+    }
+    auto leg = std::make_unique<AgentLeg>();
+    leg->peer = agentLeg;
+    agentLegs_[customer] = std::move(leg);
+    it->second->peer = customer;
+    ++stats_.connected;
+    (void)calls_.bridge(agentLeg, customer);
+  });
+  if (!placed) {
+    (void)calls_.hangup(agentLeg, HangupCause::kNormal);
+    return;
+  }
+  a.peer = *placed;
+}
+
+void ContactCenter::agentLegEnded(LegId leg) {
+  if (auto it = offerByLeg_.find(leg); it != offerByLeg_.end()) {
+    // Answered, then hung up before pressing 1.
+    acd::OfferId id = it->second;
+    offerByLeg_.erase(it);
+    offers_.erase(id);
+    (void)acd_.offerFailed(id, acd::OfferFailure::kRejected);
+    rearm();
+    return;
+  }
+  auto it = agentLegs_.find(leg);
+  if (it == agentLegs_.end()) return;
+  std::unique_ptr<AgentLeg> a = std::move(it->second);
+  agentLegs_.erase(it);
+  if (a->agent != 0) {
+    (void)acd_.callEnded(a->agent);
+    // A callback's customer still ringing is cancelled with the agent.
+    if (a->callback && a->peer != 0 && !agentLegs_.count(a->peer)) {
+      (void)calls_.hangup(a->peer, HangupCause::kPeerGone);
+    }
+  }
+  rearm();
+}
+
+// ------------------------------------------------------------------ the rest of the port
+
+void ContactCenter::retract(acd::OfferId id, acd::RetractReason reason) {
+  auto it = offers_.find(id);
+  if (it == offers_.end()) return;
+  LegId leg = it->second->leg;
+  offers_.erase(it);
+  offerByLeg_.erase(leg);
+  spdlog::debug("acd: offer {} retracted: {}", id, acd::retractReasonName(reason));
+  if (leg != 0) (void)calls_.hangup(leg, HangupCause::kPeerGone);
+}
+
+void ContactCenter::contactLeft(acd::ContactId contact, acd::LeaveReason reason) {
+  callbackNumbers_.erase(contact);
+  auto it = byContact_.find(contact);
+  if (it == byContact_.end()) return;
+  LegId leg = it->second;
+  byContact_.erase(it);
+  Caller* c = caller(leg);
+  if (c == nullptr) return;
+  c->contact = 0;
+  resume(leg, flow::QueueOutcome{reason == acd::LeaveReason::kMaxWait
+                                     ? flow::QueueOutcome::Kind::kTimeout
+                                     : flow::QueueOutcome::Kind::kNoAgents,
+                                 {}});
+}
+
+void ContactCenter::announce(acd::ContactId contact, std::size_t position,
+                             std::chrono::seconds expectedWait) {
+  auto it = byContact_.find(contact);
+  if (it == byContact_.end()) return;
+  LegId leg = it->second;
+  std::string text = "You are number " + std::to_string(position) + " in line.";
+  if (expectedWait.count() > 0) {
+    auto minutes = (expectedWait.count() + 59) / 60;
+    text += " Your expected wait is about " + std::to_string(minutes) +
+            (minutes == 1 ? " minute." : " minutes.");
+  }
+  Caller* c = caller(leg);
+  if (c == nullptr) return;
+  (void)calls_.play(leg, call::Prompt::speech(text, c->number->voice),
+                    [this, leg, contact](bool ok) {
+                      Caller* x = caller(leg);
+                      if (ok && x != nullptr && x->contact == contact && x->agentLeg == 0) {
+                        holdMusic(*x);
+                      }
+                    });
+}
+
+std::string ContactCenter::agentName(acd::AgentId a) const {
+  auto it = agents_.find(a);
+  return it == agents_.end() ? std::to_string(a) : it->second.name;
+}
+
+std::string ContactCenter::queueName(acd::QueueId q) const {
+  auto v = acd_.queueView(q);
+  return v ? v->name : std::to_string(q);
+}
+
+void ContactCenter::onEvent(const acd::AcdEvent& e) {
+  std::string text = std::string(acd::acdEventKindName(e.kind));
+  if (e.agent != 0) text += " agent=" + agentName(e.agent);
+  if (e.queue != 0) text += " queue=" + queueName(e.queue);
+  if (e.contact != 0) text += " contact=" + std::to_string(e.contact);
+  if (e.kind == acd::AcdEventKind::kAgentState) {
+    text += " from=" + std::string(acd::agentStateName(e.from)) +
+            " to=" + std::string(acd::agentStateName(e.to));
+  }
+  if (!e.customer.empty()) text += " customer=" + e.customer;
+  if (!e.reason.empty()) text += " reason=" + e.reason;
+  events_.domainEvent("acd", e.tenant, text);
+}
+
+void ContactCenter::rearm() {
+  auto next = acd_.nextDeadline();
+  if (!next) {
+    timers_.cancel(acdTimer_);
+    acdTimer_ = {};
+    return;
+  }
+  if (acdTimer_.valid() && *next == acdTimerAt_) return;
+  timers_.cancel(acdTimer_);
+  acdTimerAt_ = *next;
+  Duration delay = *next - clock_.now();
+  if (delay < Duration::zero()) delay = Duration::zero();
+  acdTimer_ = timers_.start(delay, [this] {
+    acdTimer_ = {};
+    acd_.runDue();
+    rearm();
+  });
+}
+
+}  // namespace sb::app
