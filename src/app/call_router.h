@@ -1,6 +1,7 @@
 #pragma once
 // The CallApp of the node: hands a new call to the contact center when its number runs a flow
-// and to the number apps otherwise; later callbacks go to whichever owns the leg. Control loop.
+// or is an agent's feature code (*1, ...), and to the number apps otherwise; later callbacks go to
+// whichever owns the leg. Control loop.
 
 #include "app/contact_center.h"
 #include "app/directory.h"
@@ -17,7 +18,8 @@ class CallRouter final : public call::CallApp {
 
   void onIncoming(const call::IncomingCall& call) override {
     auto n = directory_.number(call.number);
-    if (n && n->second->app == NumberApp::kFlow) {
+    bool featureCode = !n && call.number.size() >= 2 && call.number.front() == '*';
+    if (featureCode || (n && n->second->app == NumberApp::kFlow)) {
       center_.onIncoming(call);
     } else {
       apps_.onIncoming(call);

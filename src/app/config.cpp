@@ -169,12 +169,51 @@ void parseMedia(std::string_view src, const YAML::Node& m, MediaSettings& ms) {
   }
 }
 
+DemoConfig parseDemo(std::string_view src, const YAML::Node& d, const Config& cfg) {
+  checkKeys(src, d,
+            {"tenant", "number", "agents", "calls_per_minute", "talk_mean_s", "patience_mean_s",
+             "menu_digits", "agent_no_answer", "rtp_ports"});
+  DemoConfig dc;
+  dc.tenant = get<std::string>(src, d, "tenant", "");
+  dc.number = get<std::string>(src, d, "number", "");
+  const TenantConfig* tenant = nullptr;
+  for (const auto& t : cfg.tenants) {
+    if (t.id == dc.tenant) tenant = &t;
+  }
+  if (tenant == nullptr) bad(src, d, "demo: 'tenant' must name a tenant");
+  bool known = false;
+  for (const auto& n : tenant->numbers) known = known || n.number == dc.number;
+  if (!known) bad(src, d, "demo: 'number' must be a number of tenant " + dc.tenant);
+  for (const auto& a : d["agents"]) {
+    auto user = a.as<std::string>();
+    bool ext = false;
+    for (const auto& e : tenant->extensions) ext = ext || e.user == user;
+    if (!ext) bad(src, a, "demo: agent '" + user + "' is not an extension of " + dc.tenant);
+    dc.agents.push_back(user);
+  }
+  dc.callsPerMinute = get<double>(src, d, "calls_per_minute", dc.callsPerMinute);
+  if (dc.callsPerMinute < 0 || dc.callsPerMinute > 6000) {
+    bad(src, d["calls_per_minute"], "calls_per_minute must be 0..6000");
+  }
+  dc.talkMeanS = get<std::uint32_t>(src, d, "talk_mean_s", dc.talkMeanS);
+  dc.patienceMeanS = get<std::uint32_t>(src, d, "patience_mean_s", dc.patienceMeanS);
+  dc.menuDigits = get<std::string>(src, d, "menu_digits", dc.menuDigits);
+  dc.agentNoAnswer = get<double>(src, d, "agent_no_answer", dc.agentNoAnswer);
+  if (auto ports = d["rtp_ports"]) {
+    if (!ports.IsSequence() || ports.size() != 2)
+      bad(src, ports, "rtp_ports must be [first, last]");
+    dc.rtpPortMin = ports[0].as<std::uint16_t>();
+    dc.rtpPortMax = ports[1].as<std::uint16_t>();
+  }
+  return dc;
+}
+
 Config parseRoot(std::string_view src, const YAML::Node& root, const std::string& baseDir) {
   Config cfg;
   if (!root || root.IsNull()) throw ConfigError{std::string(src) + ": empty configuration"};
   checkKeys(src, root,
             {"sip", "http", "log_level", "limits", "security", "registrar", "media", "trunks",
-             "tenants"});
+             "tenants", "demo"});
   if (auto sip = root["sip"]) {
     checkKeys(src, sip, {"listen"});
     for (const auto& l : sip["listen"]) {
@@ -236,6 +275,7 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
   if (auto m = root["media"]) parseMedia(src, m, cfg.media);
   if (auto t = root["trunks"]) parseTrunks(src, t, cfg);
   if (auto t = root["tenants"]) parseTenants(src, t, cfg, baseDir);
+  if (auto d = root["demo"]) cfg.demo = parseDemo(src, d, cfg);
   return cfg;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -148,6 +149,21 @@ struct MediaSettings {
   std::string tonePlan = "us";                  ///< "us", "eu", "cn": ringback/busy cadences
 };
 
+/// `switchboard demo`: simulated customers and agents (sb::crowd) placing and answering real
+/// SIP calls over loopback against this node.
+struct DemoConfig {
+  std::string tenant;                ///< whose number the customers call
+  std::string number;                ///< the number customers call
+  std::vector<std::string> agents;   ///< extensions the simulated agents register as
+  double callsPerMinute = 20;        ///< Poisson arrivals
+  std::uint32_t talkMeanS = 25;      ///< mean handling time
+  std::uint32_t patienceMeanS = 60;  ///< mean time a caller waits for an agent
+  std::string menuDigits = "1";      ///< what callers press after the welcome
+  double agentNoAnswer = 0.1;        ///< share of offers a simulated agent lets ring out
+  std::uint16_t rtpPortMin = 45000;  ///< the crowd's own RTP ports
+  std::uint16_t rtpPortMax = 49999;
+};
+
 /// Whole-node configuration.
 struct Config {
   std::vector<sip::ListenSpec> sip;
@@ -160,6 +176,7 @@ struct Config {
   MediaSettings media;
   std::vector<TrunkConfig> trunks;
   std::vector<TenantConfig> tenants;
+  std::optional<DemoConfig> demo;
 };
 
 /// Parses and validates YAML text. Errors name the source and line: "quickstart.yaml:12: ...".

@@ -133,7 +133,6 @@ TEST(ConfigTest, ExampleQuickstartIsValid) {
   EXPECT_FALSE(c->tenants.empty());
 }
 
-
 constexpr const char* kContactCenter = R"(
 trunks:
   - { name: carrier, address: 127.0.0.1, port: 5080 }
@@ -216,8 +215,7 @@ TEST(ConfigTest, ContactCenterErrorsNameTheProblem) {
   for (const auto& [yaml, expected] : cases) {
     auto r = parseConfig(yaml, "cc.yaml");
     ASSERT_FALSE(r.ok()) << expected;
-    EXPECT_NE(r.error().message.find(expected), std::string::npos)
-        << "got: " << r.error().message;
+    EXPECT_NE(r.error().message.find(expected), std::string::npos) << "got: " << r.error().message;
   }
 }
 

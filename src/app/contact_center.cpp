@@ -70,6 +70,10 @@ void ContactCenter::onIncoming(const call::IncomingCall& info) {
     (void)calls_.hangup(info.leg, HangupCause::kUnavailable);
     return;
   }
+  if (!info.number.empty() && info.number.front() == '*') {
+    featureCode(info);
+    return;
+  }
   const NumberConfig* number = nullptr;
   for (const auto& n : t->second->config->numbers) {
     if (n.number == info.number) number = &n;
@@ -294,6 +298,27 @@ void ContactCenter::holdMusic(Caller& c) {
   (void)calls_.play(c.info.leg, moh);
 }
 
+Result<acd::ContactId> ContactCenter::enqueueFor(LegId leg, const acd::ContactSpec& spec) {
+  enqueueing_ = leg;
+  auto contact = acd_.enqueue(spec);
+  enqueueing_ = 0;
+  if (contact) {
+    byContact_[*contact] = leg;
+    if (Caller* c = caller(leg); c != nullptr && c->agentLeg == 0) c->contact = *contact;
+  }
+  return contact;
+}
+
+LegId ContactCenter::legOf(acd::ContactId contact) {
+  if (auto it = byContact_.find(contact); it != byContact_.end()) return it->second;
+  if (enqueueing_ != 0) {
+    byContact_[contact] = enqueueing_;  // the contact enqueue() is creating
+    if (Caller* c = caller(enqueueing_)) c->contact = contact;
+    return enqueueing_;
+  }
+  return 0;
+}
+
 void ContactCenter::doQueue(Caller& c, const flow::Queue& q) {
   c.waiting = Waiting::kQueue;
   LegId leg = c.info.leg;
@@ -315,15 +340,13 @@ void ContactCenter::doQueue(Caller& c, const flow::Queue& q) {
     }
   }
   c.queue = c.tenant->queue(q.queue);
-  auto contact = acd_.enqueue(spec);
+  auto contact = enqueueFor(leg, spec);
   if (!contact) {
     auto kind = contact.error().code == Errc::kOverloaded ? flow::QueueOutcome::Kind::kFull
                                                           : flow::QueueOutcome::Kind::kNoAgents;
     resume(leg, flow::QueueOutcome{kind, {}});
     return;
   }
-  c.contact = *contact;
-  byContact_[*contact] = leg;
   ++stats_.queued;
   // The ACD may have offered and even been accepted by now; music only while still waiting.
   if (Caller* still = caller(leg);
@@ -426,11 +449,7 @@ void ContactCenter::doCallback(Caller& c, const flow::Callback& cb) {
       spec.tenant = c.info.tenant;
       spec.queue = *qid;
       spec.customer = c.info.fromUser;
-      auto contact = acd_.enqueue(spec);
-      if (contact) {
-        c.contact = *contact;
-        byContact_[*contact] = leg;
-      }
+      (void)enqueueFor(leg, spec);
     }
   }
   bool accepted = c.contact != 0 && acd_.requestCallback(c.contact).ok();

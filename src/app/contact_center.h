@@ -65,6 +65,9 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   Result<void> agentNotReady(const std::string& tenant, const std::string& name,
                              const std::string& reason);
 
+  /// One line per queue: waiting, oldest wait, agents by state, totals (terminal wallboard).
+  std::vector<std::string> wallboard() const;
+
   const acd::Acd& acd() const { return acd_; }
   const flow::FlowRegistry& flows() const { return flows_; }
   const ContactCenterStats& stats() const { return stats_; }
@@ -114,8 +117,18 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   void doCallback(Caller& c, const flow::Callback& cb);
   call::Prompt toPrompt(const Caller& c, const flow::Prompt& p) const;
   void holdMusic(Caller& c);
+  /// Enqueues for the caller on `leg`. The ACD delivers its port calls (the first offer)
+  /// before enqueue() returns the id, so the leg is known as the one being enqueued.
+  Result<acd::ContactId> enqueueFor(call::LegId leg, const acd::ContactSpec& spec);
+  /// The caller's leg of a contact; 0 when none (a callback whose caller hung up).
+  call::LegId legOf(acd::ContactId contact);
   std::string recordingPath(const std::string& tenant, call::CallId call,
                             std::string_view kind) const;
+
+  /// An agent dialled a feature code from a registered phone (*1 ready, *2 not ready, *0
+  /// logout, *3 end wrap-up).
+  void featureCode(const call::IncomingCall& call);
+  void confirm(call::LegId leg, const std::string& text);
 
   // agents and offers (contact_center_agents.cpp)
   Result<void> loadTenant(const TenantConfig& t, const Config& config);
@@ -149,6 +162,7 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   std::unordered_map<acd::AgentId, AgentInfo> agents_;
   std::unordered_map<acd::ContactId, std::string> callbackNumbers_;
   std::string firstTrunk_;
+  call::LegId enqueueing_ = 0;  ///< the caller inside acd_.enqueue() right now
   TimerId acdTimer_;
   TimePoint acdTimerAt_{};
   std::uint64_t nextToken_ = 1;

@@ -196,6 +196,51 @@ Result<void> ContactCenter::agentNotReady(const std::string& tenant, const std::
   return r;
 }
 
+// ------------------------------------------------------------------ feature codes
+
+void ContactCenter::featureCode(const call::IncomingCall& info) {
+  const AgentConfig* agent = nullptr;
+  for (const auto& a : tenants_.at(info.tenant)->config->agents) {
+    if (!a.extension.empty() && a.extension == info.fromUser) agent = &a;
+  }
+  // The From header is the caller's claim; the registration it came from is the proof.
+  if (agent == nullptr || !dialplan_.registeredFrom(info.tenant, agent->extension, info.source)) {
+    log::securityEvent("feature_code_refused",
+                       {{"source", info.source.toString()},
+                        {"tenant", info.tenant},
+                        {"user", info.fromUser},
+                        {"reason", agent == nullptr ? "not_an_agent" : "not_registered_there"}});
+    (void)calls_.hangup(info.leg, HangupCause::kRejected);
+    return;
+  }
+  Result<void> r = fail(Errc::kUnsupported, "unknown code");
+  std::string done;
+  if (info.number == "*1") {
+    auto id = *acd_.findAgent(info.tenant, agent->name);
+    auto view = acd_.agentView(id);
+    r = view && view->state == acd::AgentState::kLoggedOut ? acd_.login(id, true) : acd_.ready(id);
+    done = "You are ready.";
+  } else if (info.number == "*2") {
+    r = agentNotReady(info.tenant, agent->name, "break");
+    done = "You are not ready.";
+  } else if (info.number == "*0") {
+    r = agentLogout(info.tenant, agent->name);
+    done = "You are logged out.";
+  } else if (info.number == "*3") {
+    r = acd_.wrapUpDone(*acd_.findAgent(info.tenant, agent->name));
+    done = "Wrap up ended.";
+  }
+  rearm();
+  (void)calls_.ring(info.leg);
+  if (!calls_.answer(info.leg)) return;
+  confirm(info.leg, r ? done : "Sorry, that did not work: " + r.error().message + ".");
+}
+
+void ContactCenter::confirm(LegId leg, const std::string& text) {
+  (void)calls_.play(leg, call::Prompt::speech(text),
+                    [this, leg](bool) { (void)calls_.hangup(leg, HangupCause::kNormal); });
+}
+
 // ------------------------------------------------------------------ offers
 
 Result<call::OriginateSpec> ContactCenter::reach(acd::AgentId agent) const {
@@ -213,8 +258,7 @@ void ContactCenter::offer(const acd::Offer& o) {
     (void)acd_.offerFailed(o.id, acd::OfferFailure::kUnreachable);
     return;
   }
-  LegId callerLeg = 0;
-  if (auto it = byContact_.find(o.contact); it != byContact_.end()) callerLeg = it->second;
+  LegId callerLeg = o.callback ? 0 : legOf(o.contact);
   Caller* c = caller(callerLeg);
   auto t = tenants_.find(o.tenant);
   std::string tenantName = t != tenants_.end() ? t->second->config->name : o.tenant;
@@ -421,10 +465,8 @@ void ContactCenter::retract(acd::OfferId id, acd::RetractReason reason) {
 
 void ContactCenter::contactLeft(acd::ContactId contact, acd::LeaveReason reason) {
   callbackNumbers_.erase(contact);
-  auto it = byContact_.find(contact);
-  if (it == byContact_.end()) return;
-  LegId leg = it->second;
-  byContact_.erase(it);
+  LegId leg = legOf(contact);
+  byContact_.erase(contact);
   Caller* c = caller(leg);
   if (c == nullptr) return;
   c->contact = 0;
@@ -436,9 +478,8 @@ void ContactCenter::contactLeft(acd::ContactId contact, acd::LeaveReason reason)
 
 void ContactCenter::announce(acd::ContactId contact, std::size_t position,
                              std::chrono::seconds expectedWait) {
-  auto it = byContact_.find(contact);
-  if (it == byContact_.end()) return;
-  LegId leg = it->second;
+  LegId leg = legOf(contact);
+  if (leg == 0) return;
   std::string text = "You are number " + std::to_string(position) + " in line.";
   if (expectedWait.count() > 0) {
     auto minutes = (expectedWait.count() + 59) / 60;
@@ -478,6 +519,30 @@ void ContactCenter::onEvent(const acd::AcdEvent& e) {
   if (!e.customer.empty()) text += " customer=" + e.customer;
   if (!e.reason.empty()) text += " reason=" + e.reason;
   events_.domainEvent("acd", e.tenant, text);
+}
+
+std::vector<std::string> ContactCenter::wallboard() const {
+  std::vector<std::string> lines;
+  for (const auto& [id, t] : tenants_) {
+    for (const auto& q : t->config->queues) {
+      auto qid = acd_.findQueue(id, q.name);
+      auto v = qid ? acd_.queueView(*qid) : Result<acd::QueueView>(fail(Errc::kNotFound, ""));
+      if (!v) continue;
+      auto by = [&](acd::AgentState s) {
+        return std::to_string(v->agentsByState[static_cast<std::size_t>(s)]);
+      };
+      auto oldest = std::chrono::duration_cast<std::chrono::seconds>(v->oldestWait).count();
+      lines.push_back(id + "/" + q.name + ": waiting " + std::to_string(v->waiting) + " (oldest " +
+                      std::to_string(oldest) + " s) | agents ready " + by(acd::AgentState::kReady) +
+                      ", ringing " + by(acd::AgentState::kOffered) + ", on call " +
+                      by(acd::AgentState::kOnCall) + ", wrap-up " + by(acd::AgentState::kWrapUp) +
+                      ", not ready " + by(acd::AgentState::kNotReady) + " | answered " +
+                      std::to_string(v->answered) + ", abandoned " + std::to_string(v->abandoned) +
+                      ", callbacks " + std::to_string(v->callbacksRequested) + ", left " +
+                      std::to_string(v->left));
+    }
+  }
+  return lines;
 }
 
 void ContactCenter::rearm() {

@@ -31,6 +31,18 @@ Result<call::OriginateSpec> Dialplan::locate(const std::string& tenant,
   return spec;
 }
 
+bool Dialplan::registeredFrom(const std::string& tenant, const std::string& user,
+                              const Endpoint& source) const {
+  for (const auto& b : registrar_.lookup(Registration::aorKey(tenant, user))) {
+    if (b.flow.remote == source) return true;
+    auto uri = sip::parseUri(b.contact);
+    if (!uri || uri->port == 0) continue;
+    auto contact = Endpoint::parse(uri->host, uri->port);
+    if (contact && *contact == source) return true;
+  }
+  return false;
+}
+
 Result<call::OriginateSpec> Dialplan::dialOut(const std::string& tenant, const std::string& trunk,
                                               const std::string& number) const {
   for (const auto& t : trunks_) {

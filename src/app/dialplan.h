@@ -21,6 +21,10 @@ class Dialplan {
   /// Extension `user` of `tenant` at its registered contact (highest q). kNotFound when it is
   /// not registered.
   Result<call::OriginateSpec> locate(const std::string& tenant, const std::string& user) const;
+  /// True when a REGISTER of extension `user` of `tenant` came from `source` (a feature code
+  /// dialled from that phone is trusted to be the agent's).
+  bool registeredFrom(const std::string& tenant, const std::string& user,
+                      const Endpoint& source) const;
   /// External `number` out trunk `trunk`, with the trunk's credentials. kNotFound for an
   /// unknown trunk.
   Result<call::OriginateSpec> dialOut(const std::string& tenant, const std::string& trunk,

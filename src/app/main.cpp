@@ -1,10 +1,14 @@
 // switchboard: the command-line entry point. Subcommands are thin: parse, then call app/.
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "app/config.h"
+#include "app/demo.h"
 #include "app/server.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +20,17 @@ int main(int argc, char** argv) {
   serve->add_option("-c,--config", configPath, "Configuration file (YAML)")->capture_default_str();
   std::string logLevel;
   serve->add_option("--log-level", logLevel, "Override log_level: trace|debug|info|warn|error");
+
+  auto* demo = cli.add_subcommand(
+      "demo", "Run a node plus simulated customers and agents calling it over loopback");
+  demo->add_option("-c,--config", configPath, "Configuration file with a demo: section")
+      ->capture_default_str();
+  sb::app::DemoOptions demoOptions;
+  demo->add_option("--duration", demoOptions.durationS, "Stop after this many seconds (0: never)")
+      ->capture_default_str();
+  demo->add_option("--rate", demoOptions.callsPerMinute,
+                   "Override calls_per_minute of the demo section");
+  demo->add_option("--max-calls", demoOptions.maxCalls, "Stop calling after this many calls");
 
   auto* check = cli.add_subcommand("check-config", "Validate a configuration file and exit");
   check->add_option("-c,--config", configPath, "Configuration file (YAML)")->capture_default_str();
@@ -37,6 +52,7 @@ int main(int argc, char** argv) {
     std::cout << configPath << ": ok (" << config->tenants.size() << " tenants)\n";
     return 0;
   }
+  if (demo->parsed()) return sb::app::runDemo(std::move(config).value(), demoOptions);
   if (!logLevel.empty()) config->logLevel = logLevel;
   sb::app::Server server(std::move(config).value());
   if (auto r = server.start(); !r) {

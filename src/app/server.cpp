@@ -70,6 +70,11 @@ call::CallConfig callConfig(const Config& c) {
   return cc;
 }
 
+/// Feature codes an agent dials from a registered phone (docs/config.md "Feature codes").
+bool isFeatureCode(std::string_view number) {
+  return number.size() >= 2 && number.front() == '*';
+}
+
 /// Seed of the ACD's random strategy: differs per start.
 std::uint64_t clockSeed() {
   return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -105,10 +110,13 @@ struct Server::Impl {
             media::tonePlanFromName(config.media.tonePlan).value_or(media::TonePlan::kUs)),
         calls(
             ua, wheel, media, prompts, events,
-            [this](std::string_view number) -> std::optional<std::string> {
-              auto n = directory.number(number);
-              if (!n) return std::nullopt;
-              return n->first->id;
+            [this](std::string_view number, std::string_view domain) -> std::optional<std::string> {
+              if (auto n = directory.number(number)) return n->first->id;
+              // Feature codes (*1 ready, ...) belong to the tenant of the phone's domain.
+              if (isFeatureCode(number)) {
+                if (const TenantConfig* t = directory.tenantByDomain(domain)) return t->id;
+              }
+              return std::nullopt;
             },
             callConfig(config)),
         dialplan(registrar, config.trunks),
@@ -182,7 +190,18 @@ struct Server::Impl {
     signals.cancel(ignored);
     wheel.cancel(purgeTimer);
     wheel.cancel(gaugeTimer);
+    wheel.cancel(wallboardTimer);
     io.stop();
+  }
+
+  std::chrono::seconds wallboardEvery{0};
+  TimerId wallboardTimer;
+
+  void scheduleWallboard() {
+    wallboardTimer = wheel.start(wallboardEvery, [this] {
+      for (const auto& line : center.wallboard()) spdlog::info("wallboard {}", line);
+      scheduleWallboard();
+    });
   }
 
   void schedulePurge() {
@@ -196,6 +215,10 @@ struct Server::Impl {
 Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 Server::~Server() = default;
+
+void Server::setWallboard(std::chrono::seconds every) {
+  impl_->wallboardEvery = every;
+}
 
 Result<void> Server::start() {
   Impl& s = *impl_;
@@ -245,6 +268,7 @@ Result<void> Server::start() {
   s.loopTimer.start();
   s.schedulePurge();
   s.scheduleGauges();
+  if (s.wallboardEvery.count() > 0) s.scheduleWallboard();
   s.signals.async_wait([this](const boost::system::error_code& ec, int) {
     if (!ec) stop();
   });

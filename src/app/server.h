@@ -2,6 +2,7 @@
 // The composition root of one node: builds every component from the Config, wires ports to
 // adapters, owns the control loop (the calling thread of run()) and the API loop.
 
+#include <chrono>
 #include <memory>
 
 #include "app/config.h"
@@ -17,6 +18,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  /// Prints the queues' live figures every `every` (the demo's terminal wallboard). Call
+  /// before start().
+  void setWallboard(std::chrono::seconds every);
   /// Binds SIP and HTTP listeners. Errors name the address that failed.
   Result<void> start();
   /// Runs the control loop on the calling thread until stop() or SIGINT/SIGTERM.

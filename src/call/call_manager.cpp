@@ -274,7 +274,7 @@ std::size_t CallManager::pendingInbound() const {
 
 void CallManager::onInvite(sip::TxnId txn, const sip::Message& invite) {
   std::string number = sip::unescape(invite.requestUri().user);
-  auto tenant = tenantOfNumber_(number);
+  auto tenant = tenantOfNumber_(number, invite.requestUri().host);
   if (!tenant) {
     ++stats_.rejected;
     (void)ua_.respond(txn, 404);
@@ -325,6 +325,8 @@ void CallManager::onInvite(sip::TxnId txn, const sip::Message& invite) {
   info.tenant = leg->tenant;
   info.number = number;
   info.sipCallId = std::string(invite.callId());
+  info.domain = std::string(invite.requestUri().host);
+  info.source = invite.source().remote;
   if (auto from = sip::parseNameAddr(invite.header(sip::HeaderId::kFrom))) {
     info.fromUser = sip::unescape(from->uri.user);
     info.fromDisplay = std::string(from->displayName);

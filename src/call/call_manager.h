@@ -56,8 +56,10 @@ struct CallStats {
 /// The UaHandler of the node.
 class CallManager final : public sip::UaHandler {
  public:
-  /// `tenantOfNumber` maps a dialled number to its tenant (nullopt: 404).
-  using NumberLookup = std::function<std::optional<std::string>(std::string_view number)>;
+  /// `tenantOfNumber` maps a dialled number (Request-URI user) and domain (its host) to the
+  /// tenant (nullopt: 404).
+  using NumberLookup =
+      std::function<std::optional<std::string>(std::string_view number, std::string_view domain)>;
   /// Out-of-dialog non-INVITE requests the call layer does not own (REGISTER).
   using RequestHandler = std::function<void(sip::TxnId, const sip::Message&)>;
 

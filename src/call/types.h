@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/endpoint.h"
 #include "media/engine.h"
 #include "sip/transaction.h"
 #include "sip/user_agent.h"
@@ -95,6 +96,8 @@ struct IncomingCall {
   std::string fromUser;  ///< caller ID
   std::string fromDisplay;
   std::string sipCallId;
+  std::string domain;  ///< Request-URI host
+  Endpoint source;     ///< where the INVITE came from (feature codes match it to a binding)
 };
 
 /// One thing that happened to a call or leg ("if you can't track it, don't do it").

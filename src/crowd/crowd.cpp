@@ -116,7 +116,7 @@ struct Crowd::Impl {
             *pool, [this](std::function<void()> f) { boost::asio::post(io, std::move(f)); }, tts),
         calls(
             ua, wheel, media, prompts, events,
-            [this](std::string_view number) -> std::optional<std::string> {
+            [this](std::string_view number, std::string_view) -> std::optional<std::string> {
               if (!agents.hasAgent(std::string(number))) return std::nullopt;
               return std::string("crowd");
             },

@@ -15,11 +15,11 @@ constexpr int kCallerPicks = 4;          // tries to find a pool number not on a
 }  // namespace
 
 Customers::Customers(CrowdContext& ctx, Endpoint server) : ctx_(ctx), server_(server) {
-  std::uniform_int_distribution<int> digit(0, 9);
-  for (std::size_t i = 0; i < kCallerPool; ++i) {
-    std::string n = "138";  // 11-digit mobile-style numbers
-    for (int k = 0; k < 8; ++k) n.push_back(static_cast<char>('0' + digit(ctx_.rng)));
-    callerPool_.push_back(std::move(n));
+  // Fixed 11-digit mobile-style numbers 13800000001...: a demo config can name some of them
+  // as known customers with owners, VIPs or blacklisted callers.
+  for (std::size_t i = 1; i <= kCallerPool; ++i) {
+    std::string tail = std::to_string(i);
+    callerPool_.push_back("138" + std::string(8 - tail.size(), '0') + tail);
   }
 }
 
