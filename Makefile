@@ -4,7 +4,7 @@ BUILD  := build/$(PRESET)
 CONFIG ?= examples/quickstart.yaml
 JOBS   ?= $(shell nproc)
 
-.PHONY: deps build run test test-asan bench format clean
+.PHONY: deps build run serve test test-asan bench format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -16,6 +16,9 @@ build: deps $(BUILD)/build.ninja
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
 run: build
+	$(BUILD)/src/app/switchboard demo --config $(CONFIG)
+
+serve: build
 	$(BUILD)/src/app/switchboard serve --config $(CONFIG)
 
 test: build
