@@ -53,6 +53,10 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   /// Builds every tenant's queues, agents, memberships and owners and publishes its flows.
   /// kInvalidInput naming the tenant, flow and problem (the node refuses to start).
   Result<void> load(const Config& config);
+  /// Publishes the flows of `fresh` (a re-read configuration) for the tenants this node runs;
+  /// unchanged flows make no version. Returns how many versions were published; the first
+  /// error (invalid flow, unknown tenant flow) names it — the other flows are still applied.
+  Result<std::size_t> republish(const Config& fresh, const std::string& author);
   /// True when the leg is a caller, agent or transfer leg of the contact center.
   bool owns(call::LegId leg) const;
 
@@ -132,6 +136,11 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
 
   // agents and offers (contact_center_agents.cpp)
   Result<void> loadTenant(const TenantConfig& t, const Config& config);
+  /// What a flow of tenant `t` may refer to: the queues, lists, agents, extensions it has.
+  flow::ValidationContext validationContext(const TenantConfig& t) const;
+  /// Parses, checks the name and publishes one flow; the new (or unchanged) version.
+  Result<std::uint32_t> publishFlow(const std::string& tenant, const FlowSource& f,
+                                    const flow::ValidationContext& ctx, const std::string& author);
   Result<acd::AgentId> agentId(const std::string& tenant, const std::string& name) const;
   Result<call::OriginateSpec> reach(acd::AgentId agent) const;
   void offerAnswered(acd::OfferId id, call::LegId leg);

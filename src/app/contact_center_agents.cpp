@@ -3,6 +3,7 @@
 // answers, wrap-up when the call ends, callbacks, retracts, announcements and ACD events.
 
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "app/contact_center.h"
@@ -131,27 +132,64 @@ Result<void> ContactCenter::loadTenant(const TenantConfig& t, const Config& conf
                   "tenant " + t.id + " agent " + a.name + ": " + id.error().message);
     agents_[*id] = AgentInfo{t.id, a.name, &a};
   }
+  flow::ValidationContext ctx = validationContext(t);
+  (void)config;
+  for (const auto& f : t.flows) {
+    if (auto v = publishFlow(t.id, f, ctx, "config"); !v) return v.error();
+  }
+  return {};
+}
+
+flow::ValidationContext ContactCenter::validationContext(const TenantConfig& t) const {
   flow::ValidationContext ctx;
   for (const auto& q : t.queues) ctx.queues.insert(q.name);
   for (const auto& [name, numbers] : t.lists) ctx.lists.insert(name);
   for (const auto& a : t.agents) ctx.agents.insert(a.name);
   for (const auto& e : t.extensions) ctx.extensions.insert(e.user);
   ctx.promptExists = [](const std::string& path) { return std::filesystem::exists(path); };
-  (void)config;
-  for (const auto& f : t.flows) {
-    auto def = flow::parseFlow(f.text, f.source);
-    if (!def) return def.error();
-    if (def->name != f.name) {
-      return fail(Errc::kInvalidInput, f.source + ": the flow is named '" + def->name +
-                                           "' but the configuration calls it '" + f.name + "'");
-    }
-    auto v = flows_.publish(t.id, std::move(def).value(), f.text, "config", wallMs(), ctx);
-    if (!v) return v.error();
-    events_.domainEvent(
-        "flow", t.id,
-        "published flow=" + f.name + " version=" + std::to_string(*v) + " author=config");
+  return ctx;
+}
+
+Result<std::uint32_t> ContactCenter::publishFlow(const std::string& tenant, const FlowSource& f,
+                                                 const flow::ValidationContext& ctx,
+                                                 const std::string& author) {
+  auto def = flow::parseFlow(f.text, f.source);
+  if (!def) return def.error();
+  if (def->name != f.name) {
+    return fail(Errc::kInvalidInput, f.source + ": the flow is named '" + def->name +
+                                         "' but the configuration calls it '" + f.name + "'");
   }
-  return {};
+  auto before = flows_.current(tenant, f.name);
+  auto v = flows_.publish(tenant, std::move(def).value(), f.text, author, wallMs(), ctx);
+  if (!v) return v.error();
+  if (before == nullptr || before->version != *v) {
+    events_.domainEvent(
+        "flow", tenant,
+        "published flow=" + f.name + " version=" + std::to_string(*v) + " author=" + author);
+  }
+  return v;
+}
+
+Result<std::size_t> ContactCenter::republish(const Config& fresh, const std::string& author) {
+  std::size_t published = 0;
+  std::optional<Error> first;
+  for (const auto& t : fresh.tenants) {
+    auto running = tenants_.find(t.id);
+    if (running == tenants_.end()) continue;  // new tenants need a restart
+    // Validate against what this node runs (queues, lists and agents are not reloaded).
+    flow::ValidationContext ctx = validationContext(*running->second->config);
+    for (const auto& f : t.flows) {
+      auto before = flows_.current(t.id, f.name);
+      auto v = publishFlow(t.id, f, ctx, author);
+      if (!v) {
+        if (!first) first = v.error();
+        continue;
+      }
+      if (before == nullptr || before->version != *v) ++published;
+    }
+  }
+  if (first) return *first;
+  return published;
 }
 
 // ------------------------------------------------------------------ agent control

@@ -56,6 +56,7 @@ int runDemo(Config config, const DemoOptions& options) {
   crowd::CrowdConfig cc = crowdConfig(config, demo, options);
   Server server(std::move(config));
   server.setWallboard(std::chrono::seconds(10));
+  server.setConfigPath(options.configPath);
   if (auto r = server.start(); !r) {
     std::cerr << "switchboard: " << r.error().message << "\n";
     return 1;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 
 #include "app/config.h"
 
@@ -15,6 +16,7 @@ struct DemoOptions {
   unsigned durationS = 0;                ///< stop after this long; 0 = until SIGINT/SIGTERM
   std::optional<double> callsPerMinute;  ///< overrides demo.calls_per_minute
   std::size_t maxCalls = 0;              ///< 0 = unlimited
+  std::string configPath;                ///< read again on SIGHUP (flows)
 };
 
 /// Runs the demo on the calling thread; returns the process exit code (2: no demo section).

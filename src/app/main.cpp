@@ -1,9 +1,6 @@
 // switchboard: the command-line entry point. Subcommands are thin: parse, then call app/.
-#include <condition_variable>
 #include <cstdio>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -52,9 +49,13 @@ int main(int argc, char** argv) {
     std::cout << configPath << ": ok (" << config->tenants.size() << " tenants)\n";
     return 0;
   }
-  if (demo->parsed()) return sb::app::runDemo(std::move(config).value(), demoOptions);
+  if (demo->parsed()) {
+    demoOptions.configPath = configPath;
+    return sb::app::runDemo(std::move(config).value(), demoOptions);
+  }
   if (!logLevel.empty()) config->logLevel = logLevel;
   sb::app::Server server(std::move(config).value());
+  server.setConfigPath(configPath);
   if (auto r = server.start(); !r) {
     std::cerr << "switchboard: " << r.error().message << "\n";
     return 1;

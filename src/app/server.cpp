@@ -127,7 +127,8 @@ struct Server::Impl {
             clockSeed()),
         router(directory, apps, center),
         http(api::HttpConfig{config.httpAddress, config.httpPort}),
-        signals(io, SIGINT, SIGTERM) {}
+        signals(io, SIGINT, SIGTERM),
+        hangup(io, SIGHUP) {}
 
   ~Impl() {
     // Blocking jobs post back to `io` and use `prompts`: let them finish first.
@@ -160,6 +161,8 @@ struct Server::Impl {
   CallRouter router;
   api::HttpServer http;
   boost::asio::signal_set signals;
+  boost::asio::signal_set hangup;  // SIGHUP: publish the flows of the configuration file again
+  std::string configPath;
   TimerId purgeTimer;
   TimerId gaugeTimer;
   // Gauges the API loop reads (it must not touch control-loop objects).
@@ -188,6 +191,7 @@ struct Server::Impl {
     transport.close();
     boost::system::error_code ignored;
     signals.cancel(ignored);
+    hangup.cancel(ignored);
     wheel.cancel(purgeTimer);
     wheel.cancel(gaugeTimer);
     wheel.cancel(wallboardTimer);
@@ -204,6 +208,33 @@ struct Server::Impl {
     });
   }
 
+  void awaitReload() {
+    hangup.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reloadFlows();
+      awaitReload();
+    });
+  }
+
+  // New calls get the new versions; calls in progress keep theirs (F2).
+  void reloadFlows() {
+    if (configPath.empty()) {
+      spdlog::warn("reload: no configuration file to read");
+      return;
+    }
+    auto fresh = loadConfig(configPath);
+    if (!fresh) {
+      spdlog::warn("reload: {} (nothing changed)", fresh.error().message);
+      return;
+    }
+    auto published = center.republish(*fresh, "reload");
+    if (!published) {
+      spdlog::warn("reload: {}", published.error().message);
+      return;
+    }
+    spdlog::info("reload: {} flow version(s) published from {}", *published, configPath);
+  }
+
   void schedulePurge() {
     purgeTimer = wheel.start(std::chrono::seconds(30), [this] {
       registrar.purgeExpired();
@@ -215,6 +246,10 @@ struct Server::Impl {
 Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 Server::~Server() = default;
+
+void Server::setConfigPath(std::string path) {
+  impl_->configPath = std::move(path);
+}
 
 void Server::setWallboard(std::chrono::seconds every) {
   impl_->wallboardEvery = every;
@@ -269,6 +304,7 @@ Result<void> Server::start() {
   s.schedulePurge();
   s.scheduleGauges();
   if (s.wallboardEvery.count() > 0) s.scheduleWallboard();
+  s.awaitReload();
   s.signals.async_wait([this](const boost::system::error_code& ec, int) {
     if (!ec) stop();
   });

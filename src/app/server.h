@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "app/config.h"
 #include "base/result.h"
@@ -18,6 +19,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  /// The file SIGHUP reads again to publish changed flows (new calls take the new versions).
+  /// Call before start().
+  void setConfigPath(std::string path);
   /// Prints the queues' live figures every `every` (the demo's terminal wallboard). Call
   /// before start().
   void setWallboard(std::chrono::seconds every);
