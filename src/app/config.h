@@ -82,6 +82,7 @@ struct QueueConfig {
   std::uint32_t announceEveryS = 0;  ///< position / expected wait announcements; 0: never
   std::string musicOnHold;           ///< WAV file looped while waiting; empty: a tone
   bool record = false;               ///< record calls answered from this queue
+  bool assignOwner = false;          ///< a customer without an owner gets the agent who answers
 };
 
 /// A known customer (C1, owner routing R2).

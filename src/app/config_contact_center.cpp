@@ -79,7 +79,7 @@ QueueConfig parseQueue(std::string_view src, const YAML::Node& q) {
       src, q,
       {"name", "strategy", "skills", "widening", "max_wait_s", "max_length", "join_when_no_agents",
        "leave_when_no_agents", "overflow", "weight", "wrap_up_s", "offer_timeout_s", "miss_delay_s",
-       "max_misses", "announce_every_s", "music_on_hold", "record"});
+       "max_misses", "announce_every_s", "music_on_hold", "record", "assign_owner"});
   QueueConfig qc;
   qc.name = get<std::string>(src, q, "name", "");
   if (qc.name.empty() || qc.name.find('/') != std::string::npos) {
@@ -116,6 +116,7 @@ QueueConfig parseQueue(std::string_view src, const YAML::Node& q) {
   qc.announceEveryS = get<std::uint32_t>(src, q, "announce_every_s", qc.announceEveryS);
   qc.musicOnHold = get<std::string>(src, q, "music_on_hold", "");
   qc.record = get<bool>(src, q, "record", false);
+  qc.assignOwner = get<bool>(src, q, "assign_owner", false);
   return qc;
 }
 

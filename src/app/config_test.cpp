@@ -150,7 +150,7 @@ tenants:
         widening: [ { after_s: 30, lower_by: 1 } ]
         max_wait_s: 120
         overflow: support
-      - { name: support, wrap_up_s: 0 }
+      - { name: support, wrap_up_s: 0, assign_owner: true }
     agents:
       - { name: alice, extension: "1001", skills: { sales: 5 }, queues: [sales, support],
           logged_in: true }
@@ -181,6 +181,8 @@ TEST(ConfigTest, ContactCenterSections) {
   EXPECT_EQ(acme.queues[0].widening.size(), 1u);
   EXPECT_EQ(acme.queues[0].overflow, "support");
   EXPECT_EQ(acme.queues[1].wrapUpS, 0u);
+  EXPECT_TRUE(acme.queues[1].assignOwner);
+  EXPECT_FALSE(acme.queues[0].assignOwner);
   ASSERT_EQ(acme.agents.size(), 2u);
   EXPECT_TRUE(acme.agents[0].loggedIn);
   EXPECT_EQ(acme.agents[1].mobile, "13800000000");

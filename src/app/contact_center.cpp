@@ -340,6 +340,7 @@ void ContactCenter::doQueue(Caller& c, const flow::Queue& q) {
     }
   }
   c.queue = c.tenant->queue(q.queue);
+  c.customer = spec.customer;
   auto contact = enqueueFor(leg, spec);
   if (!contact) {
     auto kind = contact.error().code == Errc::kOverloaded ? flow::QueueOutcome::Kind::kFull

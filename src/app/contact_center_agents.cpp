@@ -413,6 +413,11 @@ void ContactCenter::acceptOffer(acd::OfferId id) {
   byContact_.erase(c->contact);
   c->agentLeg = o->leg;
   ++stats_.connected;
+  // Assignment by queue (R3): a new customer belongs to the agent who first answers them.
+  if (c->queue != nullptr && c->queue->assignOwner && !c->customer.empty() &&
+      !acd_.ownerOf(c->info.tenant, c->customer)) {
+    (void)acd_.setOwner(c->info.tenant, c->customer, o->offer.agent);
+  }
   (void)calls_.bridge(c->info.leg, o->leg);
   if (c->queue != nullptr && c->queue->record && !c->recording) {
     c->recording = true;

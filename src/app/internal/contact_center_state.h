@@ -68,6 +68,7 @@ struct ContactCenter::Caller {
   std::uint64_t token = 0;     ///< the outstanding action; stale completions are dropped
   bool bargedIn = false;       ///< a key stopped the prompts of the current collection
   acd::ContactId contact = 0;  ///< while the ACD has the caller
+  std::string customer;        ///< the customer key the ACD routes on (owner routing)
   call::LegId agentLeg = 0;    ///< the agent or transfer target, ringing or bridged
   const QueueConfig* queue = nullptr;
   bool recording = false;     ///< the whole call is being recorded
