@@ -1,5 +1,7 @@
 #include "media/audio_file.h"
 
+#include "media/internal/test_support.h"
+
 #include <gtest/gtest.h>
 #include <sndfile.h>
 
@@ -22,18 +24,10 @@ namespace fs = std::filesystem;
 // A fresh directory per test, removed afterwards.
 class AudioFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sb_audio_file_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
+  void SetUp() override { ASSERT_FALSE(scratch_.path().empty()); }
+  std::string file(const std::string& name) const { return scratch_.file(name); }
 
-  std::string dir_;
+  testing::ScratchDir scratch_{"sb_audio_file"};
 };
 
 std::vector<float> sine(double freq, int rate, double seconds, double amp) {
@@ -215,7 +209,7 @@ TEST_F(AudioFileTest, GarbageIsInvalidInput) {
 }
 
 TEST_F(AudioFileTest, DirectoryIsInvalidInput) {
-  auto r = loadAudioFile(dir_);
+  auto r = loadAudioFile(scratch_.path());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kInvalidInput);
 }

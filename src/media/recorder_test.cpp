@@ -1,5 +1,7 @@
 #include "media/recorder.h"
 
+#include "media/internal/test_support.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sndfile.h>
@@ -22,20 +24,15 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kFrame = 160;
 
+using testing::readWav;
+using Wav = testing::WavContents;
+
 class RecorderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sb_recorder_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
+  void SetUp() override { ASSERT_FALSE(scratch_.path().empty()); }
+  std::string file(const std::string& name) const { return scratch_.file(name); }
 
-  std::string dir_;
+  testing::ScratchDir scratch_{"sb_recorder"};
 };
 
 // One 20 ms frame of a 1 kHz tone, phase-continuous frame to frame (1 kHz = 8 samples/cycle).
@@ -53,36 +50,11 @@ void writeLeftTone(WavRecorder& rec, int seconds) {
   for (int i = 0; i < seconds * 50; ++i) rec.write(f.data(), nullptr, kFrame);
 }
 
-struct Wav {
-  int rate = 0;
-  int channels = 0;
-  int format = 0;
-  std::vector<std::int16_t> interleaved;
-  std::size_t frames() const {
-    return channels ? interleaved.size() / static_cast<std::size_t>(channels) : 0;
-  }
-};
-
-// Reads a WAV with libsndfile; channels 0 when it does not open.
-Wav readWav(const std::string& path) {
-  Wav w;
-  SF_INFO info{};
-  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  if (f == nullptr) return w;
-  w.rate = info.samplerate;
-  w.channels = info.channels;
-  w.format = info.format;
-  w.interleaved.resize(static_cast<std::size_t>(info.frames * info.channels));
-  sf_readf_short(f, w.interleaved.data(), info.frames);
-  sf_close(f);
-  return w;
-}
-
 double channelRms(const Wav& w, int ch, std::size_t from, std::size_t to) {
   double sum = 0;
   for (std::size_t i = from; i < to; ++i) {
     const double v =
-        w.interleaved[i * static_cast<std::size_t>(w.channels) + static_cast<std::size_t>(ch)];
+        w.samples[i * static_cast<std::size_t>(w.channels) + static_cast<std::size_t>(ch)];
     sum += v * v;
   }
   return to > from ? std::sqrt(sum / static_cast<double>(to - from)) : 0.0;
@@ -256,7 +228,7 @@ TEST_F(RecorderTest, MonoIgnoresRight) {
   const Wav w = readWav(path);
   ASSERT_EQ(w.channels, 1);
   ASSERT_EQ(w.frames(), 4000u);
-  EXPECT_EQ(std::vector<std::int16_t>(w.interleaved.begin(), w.interleaved.begin() + kFrame), f);
+  EXPECT_EQ(std::vector<std::int16_t>(w.samples.begin(), w.samples.begin() + kFrame), f);
 }
 
 TEST_F(RecorderTest, WritesAfterCloseAreIgnored) {

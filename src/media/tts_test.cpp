@@ -1,5 +1,7 @@
 #include "media/tts.h"
 
+#include "media/internal/test_support.h"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <sndfile.h>
@@ -21,17 +23,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::readWav;
+using WavInfo = testing::WavContents;
+
 class TtsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sb_tts_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(scratch_.path().empty());
+    dir_ = scratch_.path();
     cacheDir_ = dir_ + "/cache";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
   // Files in the cache directory other than finished prompts.
   std::vector<std::string> leftovers() const {
@@ -43,36 +43,10 @@ class TtsTest : public ::testing::Test {
     return out;
   }
 
+  testing::ScratchDir scratch_{"sb_tts"};
   std::string dir_;
   std::string cacheDir_;
 };
-
-struct WavInfo {
-  int rate = 0;
-  int channels = 0;
-  int format = 0;
-  std::vector<std::int16_t> samples;
-  double seconds() const { return rate ? static_cast<double>(samples.size()) / rate : 0.0; }
-  double rms() const {
-    double sum = 0;
-    for (std::int16_t v : samples) sum += static_cast<double>(v) * v;
-    return samples.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(samples.size()));
-  }
-};
-
-WavInfo readWav(const std::string& path) {
-  WavInfo w;
-  SF_INFO info{};
-  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  if (f == nullptr) return w;
-  w.rate = info.samplerate;
-  w.channels = info.channels;
-  w.format = info.format;
-  w.samples.resize(static_cast<std::size_t>(info.frames * info.channels));
-  sf_readf_short(f, w.samples.data(), info.frames);
-  sf_close(f);
-  return w;
-}
 
 std::string sha256Hex(const std::string& s) {
   unsigned char md[EVP_MAX_MD_SIZE];
