@@ -406,3 +406,19 @@ class DigestRegistrar:
             value += f', opaque="{ch["opaque"]}"'
         self.raw.send(self._request(user, expires, value, contact))
         return RegisterOutcome(first, self._final(timeout))
+
+
+def server_media_address(phone: "SippRun", start_line: str, timeout: float = 5.0
+                         ) -> tuple[str, int]:
+    """The media address (c= host, m=audio port) of the server's SDP in the first message
+    `phone` received whose first line starts with `start_line` ("INVITE " for a phone, "SIP/2.0
+    200" for a caller); waits up to `timeout` for it (needs trace=True)."""
+    from harness import TestFailure, wait_until  # noqa: PLC0415 (harness imports this module)
+    msg = wait_until(lambda: [m for d, m in sip_messages(phone.read("messages.log"))
+                              if d == "received" and m.startswith(start_line) and
+                              "\nm=audio " in m], timeout, f"{start_line!r} with SDP")[0]
+    host = re.search(r"^c=IN IP4 (\S+)", msg, flags=re.M)
+    port = re.search(r"^m=audio (\d+) ", msg, flags=re.M)
+    if not (host and port):
+        raise TestFailure(f"FAIL - {start_line!r} carries no media address\n{msg}")
+    return host.group(1), int(port.group(1))

@@ -159,6 +159,18 @@ class RtpPeer:
             time.sleep(0.02)
         return False
 
+    def aim(self, host: str, port: int) -> None:
+        """Sends to (host, port) from now on, as a real phone does with the SDP it got: a
+        freshly bridged leg may get no packet to latch on before the other side talks."""
+        with self._lock:  # the receive thread latches `remote` under this lock
+            self.remote = (host, port)
+
+    def relatch(self) -> None:
+        """Learns the far address again from the next packet (a new call of the same phone
+        names the same port but meets a new server port)."""
+        with self._lock:
+            self.remote = None
+
     # -- sending (paced in real time: the peer is a phone, 20 ms per packet)
 
     def _send(self, pt: int, payload: bytes, marker: bool = False, ts: int | None = None) -> None:
