@@ -44,7 +44,7 @@ trap 'exit 130' INT TERM
 LOAD="${BRIDGE_LOAD:-$(cd "$(dirname "$BINARY")/../.." && pwd)/bench/bridge_load}"
 if [[ ! -x "$LOAD" ]]; then
   LOAD="$WORK/bridge_load"
-  g++ -std=c++20 -O2 -Wall -Wextra "$BENCH_DIR/bridge_load.cpp" -o "$LOAD"
+  g++ -std=c++20 -O2 -Wall -Wextra "$BENCH_DIR"/bridge_load/*.cpp -lcrypto -o "$LOAD"
 fi
 
 # start_bridge_server: a config with the `connect` number and media settings, then /healthz.
