@@ -181,11 +181,12 @@ if (( hold_ok )); then
 else
   echo "the hold phase was not reached; server CPU $(( (ticks1 - ticks0) / hz )) s over the run"
 fi
-warns="$(grep -ciE '\b(warn|warning|error|critical)\b' "$WORK/server.stderr" || true)"
+# The log goes to stdout (spdlog levels in brackets); stderr has the security events.
+warns="$(cat "$WORK/server.stdout" "$WORK/server.stderr" | grep -cE '\[(warning|error|critical)\]' || true)"
 echo "server log         $warns warning/error lines"
 if [[ "$warns" != 0 ]]; then
-  grep -iE '\b(warn|warning|error|critical)\b' "$WORK/server.stderr" | sed -E 's/[0-9]+/N/g' | sort | uniq -c |
-    sort -rn | head -8
+  cat "$WORK/server.stdout" "$WORK/server.stderr" | grep -E '\[(warning|error|critical)\]' |
+    sed -E 's/[0-9]+/N/g' | sort | uniq -c | sort -rn | head -8
 fi
 if [[ "$RECORD" == 1 ]]; then
   echo "recordings         $(find "$REC_DIR" -type f | wc -l) files, $(du -sh "$REC_DIR" | cut -f1) in $REC_DIR"

@@ -236,8 +236,9 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
   }
   cfg.logLevel = get<std::string>(src, root, "log_level", cfg.logLevel);
   if (auto limits = root["limits"]) {
-    checkKeys(src, limits, {"max_calls"});
+    checkKeys(src, limits, {"max_calls", "max_transactions"});
     cfg.maxCalls = get<std::size_t>(src, limits, "max_calls", cfg.maxCalls);
+    cfg.maxTransactions = get<std::size_t>(src, limits, "max_transactions", cfg.maxTransactions);
   }
   if (auto s = root["security"]) {
     checkKeys(

@@ -172,6 +172,9 @@ struct Config {
   std::uint16_t httpPort = 8080;
   std::string logLevel = "info";
   std::size_t maxCalls = 50000;  ///< concurrent dialogs; new INVITEs beyond get 503
+  /// Live server transactions (a completed one lingers 32 s, RFC 6026 Timer L / RFC 3261
+  /// Timer J: two per call); new INVITEs beyond get 503.
+  std::size_t maxTransactions = 500000;
   SecurityConfig security;
   sip::RegistrarConfig registrar;
   MediaSettings media;

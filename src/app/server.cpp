@@ -168,10 +168,12 @@ struct Server::Impl {
   // Gauges the API loop reads (it must not touch control-loop objects).
   std::atomic<std::size_t> legsLive{0};
   std::atomic<std::size_t> dialogsLive{0};
+  std::atomic<std::uint64_t> overloadRejects{0};
 
   void scheduleGauges() {
     legsLive.store(calls.legCount(), std::memory_order_relaxed);
     dialogsLive.store(ua.dialogCount(), std::memory_order_relaxed);
+    overloadRejects.store(txns.stats().rejectedOverload, std::memory_order_relaxed);
     gaugeTimer = wheel.start(std::chrono::milliseconds(100), [this] { scheduleGauges(); });
   }
 
@@ -272,6 +274,7 @@ Result<void> Server::start() {
   if (auto r = s.media.start(); !r) return r;
   s.transport.setHandler([&s](sip::Message&& m) { s.txns.onMessage(std::move(m)); });
   s.transport.setSourceFilter([&s](const Endpoint& e) { return !s.guard.isBanned(e.ip()); });
+  s.txns.setMaxServerTransactions(s.config.maxTransactions);
   s.txns.setAdmission([&s](const sip::Message&) {
     return s.ua.dialogCount() + s.calls.pendingInbound() < s.config.maxCalls;
   });
@@ -293,6 +296,8 @@ Result<void> Server::start() {
              ",\"calls\":" + std::to_string(s.legsLive.load(std::memory_order_relaxed)) +
              ",\"dialogs\":" + std::to_string(s.dialogsLive.load(std::memory_order_relaxed)) +
              ",\"media_sessions\":" + std::to_string(media.sessionsOpen.load()) +
+             ",\"sip_overload_rejects\":" +
+             std::to_string(s.overloadRejects.load(std::memory_order_relaxed)) +
              ",\"rtp_in\":" + std::to_string(media.packetsIn.load()) +
              ",\"rtp_out\":" + std::to_string(media.packetsOut.load()) +
              ",\"rtp_malformed\":" + std::to_string(media.malformed.load()) + "}";
