@@ -497,16 +497,7 @@ void ContactCenter::onLegEnded(LegId leg, HangupCause cause) {
 }
 
 void ContactCenter::onTransferRequest(LegId leg, const std::string& target) {
-  auto owner = calls_.callOf(leg);
-  if (!owner) return;
-  auto spec = dialplan_.locate(owner->first, target);
-  if (!spec) {
-    spdlog::info("call: REFER from leg {} to {}: {}", leg, target, spec.error().message);
-    return;
-  }
-  if (auto r = calls_.transfer(leg, *spec); !r) {
-    spdlog::info("call: REFER from leg {} to {}: {}", leg, target, r.error().message);
-  }
+  transferOnRefer(calls_, dialplan_, leg, target);
 }
 
 }  // namespace sb::app

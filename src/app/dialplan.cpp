@@ -1,6 +1,7 @@
 #include "app/dialplan.h"
 
 #include "app/registration.h"
+#include "base/log.h"
 #include "sip/uri.h"
 
 namespace sb::app {
@@ -41,6 +42,20 @@ bool Dialplan::registeredFrom(const std::string& tenant, const std::string& user
     if (contact && *contact == source) return true;
   }
   return false;
+}
+
+void transferOnRefer(call::CallManager& calls, const Dialplan& dialplan, call::LegId leg,
+                     const std::string& target) {
+  auto owner = calls.callOf(leg);
+  if (!owner) return;
+  auto spec = dialplan.locate(owner->first, target);
+  if (!spec) {
+    spdlog::info("call: REFER from leg {} to {}: {}", leg, target, spec.error().message);
+    return;
+  }
+  if (auto r = calls.transfer(leg, *spec); !r) {
+    spdlog::info("call: REFER from leg {} to {}: {}", leg, target, r.error().message);
+  }
 }
 
 Result<call::OriginateSpec> Dialplan::dialOut(const std::string& tenant, const std::string& trunk,

@@ -8,6 +8,7 @@
 
 #include "app/config.h"
 #include "base/result.h"
+#include "call/call_manager.h"
 #include "call/types.h"
 #include "sip/registrar.h"
 
@@ -34,5 +35,11 @@ class Dialplan {
   const sip::Registrar& registrar_;
   std::vector<TrunkConfig> trunks_;
 };
+
+/// A phone on `leg` sent REFER to extension `target`: the party bridged to it is transferred
+/// there (blind). Failures (unknown target, nothing bridged) are logged; the REFER was already
+/// accepted with 202.
+void transferOnRefer(call::CallManager& calls, const Dialplan& dialplan, call::LegId leg,
+                     const std::string& target);
 
 }  // namespace sb::app
