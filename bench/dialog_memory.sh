@@ -19,6 +19,10 @@ SETTLE="${4:-35}"
 [[ -x "$BINARY" ]] || { echo "no executable at $BINARY (build first: make build)" >&2; exit 2; }
 bench_init dialogs
 
+# Every held call has a media session (two sockets): the server needs 2·N descriptors.
+if (( N * 2 + 200 > $(ulimit -Hn) )); then
+  echo "note: the hard open-file limit ($(ulimit -Hn)) allows about $(( ($(ulimit -Hn) - 200) / 2 )) held calls with media; calls beyond are refused" >&2
+fi
 ESTABLISH_S=$(((N + RATE - 1) / RATE))
 HOLD_S=$((ESTABLISH_S + SETTLE + 20))      # every call outlives the measurement
 SIPP_TIMEOUT=$((ESTABLISH_S * 3 + HOLD_S + 60))

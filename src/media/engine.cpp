@@ -2,6 +2,9 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <cerrno>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,11 +30,20 @@ constexpr SessionId kLoopMask = 0xff;
 // fails to bind goes to the back of the free list and the next one is tried.
 constexpr int kBindAttempts = 256;
 
-/// Raises the open-file limit to its hard maximum: every session holds two sockets.
+/// Descriptors we ask for: every session holds two sockets, a node may hold 100,000 legs.
+constexpr rlim_t kWantedFiles = 262144;
+
+/// Raises the open-file limit: to kWantedFiles when the process may raise its hard limit
+/// (root, CAP_SYS_RESOURCE), else to the hard limit.
 void raiseFileLimit() {
   rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_max < kWantedFiles) {
+    rlimit more{kWantedFiles, kWantedFiles};
+    if (setrlimit(RLIMIT_NOFILE, &more) == 0) return;
+  }
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = std::min(lim.rlim_max, std::max(lim.rlim_cur, kWantedFiles));
     setrlimit(RLIMIT_NOFILE, &lim);
   }
 }
@@ -197,6 +209,11 @@ Result<SessionInfo> MediaEngine::create(SessionId near) {
     if (!ec) rtcp.non_blocking(true, ec);
     if (ec) {
       m.releasePort(*port);
+      // Out of descriptors is not a taken port: another port would fail the same way.
+      if (ec == boost::asio::error::no_descriptors || ec.value() == ENFILE) {
+        m.totals.portsExhausted.fetch_add(1, std::memory_order_relaxed);
+        return fail(Errc::kOverloaded, "media: out of file descriptors (" + ec.message() + ")");
+      }
       continue;
     }
     SessionId id = (m.nextId.fetch_add(1) << 8) | index;
