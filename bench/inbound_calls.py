@@ -50,6 +50,7 @@ def cmd_config(out, sip_port, http_port, work, agents, wrap_up, offer_timeout) -
         "  rtp_timeout_s: 0",
         f"  tts_cache: {work}/tts",
         f"  recordings: {work}/recordings",
+        f"store: {{ path: {work}/events.db }}",
         "registrar: { min_expires: 60, max_expires: 3600, default_expires: 3600,"
         " max_bindings_per_aor: 1 }",
         "tenants:",

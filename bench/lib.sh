@@ -105,6 +105,8 @@ media:
   rtp_timeout_s: 0
   tts_cache: $WORK/tts
   recordings: $WORK/recordings
+store:
+  path: $WORK/events.db
 tenants:
   - id: bench
     domains: [127.0.0.1, localhost]

@@ -213,7 +213,7 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
   if (!root || root.IsNull()) throw ConfigError{std::string(src) + ": empty configuration"};
   checkKeys(src, root,
             {"sip", "http", "log_level", "limits", "security", "registrar", "media", "trunks",
-             "tenants", "demo"});
+             "tenants", "demo", "store"});
   if (auto sip = root["sip"]) {
     checkKeys(src, sip, {"listen"});
     for (const auto& l : sip["listen"]) {
@@ -274,6 +274,13 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
     if (rc.minExpires > rc.maxExpires) bad(src, r, "min_expires is larger than max_expires");
   }
   if (auto m = root["media"]) parseMedia(src, m, cfg.media);
+  if (auto st = root["store"]) {
+    checkKeys(src, st, {"path", "sync"});
+    cfg.store.path = get<std::string>(src, st, "path", cfg.store.path);
+    auto sync = get<std::string>(src, st, "sync", "normal");
+    if (sync != "normal" && sync != "full") bad(src, st["sync"], "sync must be normal or full");
+    cfg.store.syncFull = sync == "full";
+  }
   if (auto t = root["trunks"]) parseTrunks(src, t, cfg);
   if (auto t = root["tenants"]) parseTenants(src, t, cfg, baseDir);
   if (auto d = root["demo"]) cfg.demo = parseDemo(src, d, cfg);

@@ -165,6 +165,12 @@ struct DemoConfig {
   std::uint16_t rtpPortMax = 49999;
 };
 
+/// The embedded store (SQLite in WAL mode): the append-only event log.
+struct StoreConfig {
+  std::string path = "var/switchboard.db";  ///< empty: no store (events are only logged)
+  bool syncFull = false;  ///< synchronous=FULL (survives power loss) instead of NORMAL
+};
+
 /// Whole-node configuration.
 struct Config {
   std::vector<sip::ListenSpec> sip;
@@ -178,6 +184,7 @@ struct Config {
   SecurityConfig security;
   sip::RegistrarConfig registrar;
   MediaSettings media;
+  StoreConfig store;
   std::vector<TrunkConfig> trunks;
   std::vector<TenantConfig> tenants;
   std::optional<DemoConfig> demo;

@@ -1,11 +1,31 @@
 #include "app/event_log.h"
 
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
 #include "base/log.h"
 
 namespace sb::app {
 
+namespace {
+
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 void EventLog::onCallEvent(const call::CallEvent& e) {
   ++counts_[static_cast<int>(e.kind)];
+  if (writer_ != nullptr) {
+    nlohmann::json body = {{"call", e.call}, {"leg", e.leg}, {"detail", e.detail}};
+    if (e.otherLeg != 0) body["other"] = e.otherLeg;
+    writer_->append({e.timeMs, e.tenant, "call", std::string(call::callEventName(e.kind)),
+                     body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  }
   if (e.otherLeg != 0) {
     spdlog::info("event tenant={} call={} leg={} {} other={} {}", e.tenant, e.call, e.leg,
                  call::callEventName(e.kind), e.otherLeg, e.detail);
@@ -19,6 +39,30 @@ void EventLog::domainEvent(std::string_view source, std::string_view tenant,
                            const std::string& text) {
   ++domainEvents_;
   spdlog::info("{} tenant={} {}", source, tenant, text);
+  if (writer_ == nullptr) return;
+  // "kind key=value key=value words": the pairs become the JSON body, other words "words".
+  std::string kind;
+  nlohmann::json body = nlohmann::json::object();
+  std::string words;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find(' ', at);
+    if (end == std::string::npos) end = text.size();
+    std::string w = text.substr(at, end - at);
+    at = end + 1;
+    if (w.empty()) continue;
+    auto eq = w.find('=');
+    if (eq != std::string::npos) {
+      body[w.substr(0, eq)] = w.substr(eq + 1);
+    } else if (kind.empty() && body.empty()) {
+      kind = std::move(w);
+    } else {
+      words += (words.empty() ? "" : " ") + w;
+    }
+  }
+  if (!words.empty()) body["words"] = words;
+  writer_->append({nowMs(), std::string(tenant), std::string(source), kind,
+                   body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
 }
 
 }  // namespace sb::app

@@ -1,19 +1,24 @@
 #pragma once
-// The event sink until the store lands (issue 5): one log line per call/leg event and per ACD
-// or flow event, and counters by kind for /metrics. Control loop only.
+// The event sink of the node: every call/leg, ACD and flow event is one log line and, when a
+// store writer is attached, one row of the append-only event log (written by the store
+// writer's thread with group commit). Counters by kind for /metrics. Control loop only.
 
 #include <array>
 #include <cstdint>
 
 #include "call/types.h"
+#include "store/event_writer.h"
 
 namespace sb::app {
 
 /// Logs every call event at info ("event call=12 leg=3 answered ...").
 class EventLog final : public call::CallEventSink {
  public:
+  /// Persists every event through `writer` from now on (nullptr: log lines only).
+  void setWriter(store::EventWriter* writer) { writer_ = writer; }
   void onCallEvent(const call::CallEvent& e) override;
-  /// Logs an event of another layer ("acd", "flow"): "<source> tenant=<tenant> <text>".
+  /// Logs an event of another layer ("acd", "flow"): "<source> tenant=<tenant> <text>", where
+  /// `text` is the kind then key=value pairs; stored with the pairs as a JSON object.
   void domainEvent(std::string_view source, std::string_view tenant, const std::string& text);
   /// Domain events logged.
   std::uint64_t domainEvents() const { return domainEvents_; }
@@ -23,6 +28,7 @@ class EventLog final : public call::CallEventSink {
  private:
   std::array<std::uint64_t, 32> counts_{};
   std::uint64_t domainEvents_ = 0;
+  store::EventWriter* writer_ = nullptr;
 };
 
 }  // namespace sb::app

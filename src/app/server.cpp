@@ -26,6 +26,8 @@
 #include "sip/transaction.h"
 #include "sip/transport.h"
 #include "sip/user_agent.h"
+#include "store/event_writer.h"
+#include "store/sqlite_event_store.h"
 
 namespace sb::app {
 namespace {
@@ -149,6 +151,7 @@ struct Server::Impl {
   sip::DigestServer digest;
   sip::AuthGuard guard;
   Registration registration;
+  std::unique_ptr<store::EventWriter> writer;  // outlives `events`, which appends to it
   EventLog events;
   media::MediaEngine media;
   media::TtsCache tts;
@@ -169,11 +172,13 @@ struct Server::Impl {
   std::atomic<std::size_t> legsLive{0};
   std::atomic<std::size_t> dialogsLive{0};
   std::atomic<std::uint64_t> overloadRejects{0};
+  std::atomic<std::uint64_t> eventsCommitted{0};
 
   void scheduleGauges() {
     legsLive.store(calls.legCount(), std::memory_order_relaxed);
     dialogsLive.store(ua.dialogCount(), std::memory_order_relaxed);
     overloadRejects.store(txns.stats().rejectedOverload, std::memory_order_relaxed);
+    if (writer) eventsCommitted.store(writer->committedSeq(), std::memory_order_relaxed);
     gaugeTimer = wheel.start(std::chrono::milliseconds(100), [this] { scheduleGauges(); });
   }
 
@@ -266,6 +271,13 @@ Result<void> Server::start() {
                                         : sip::digest::Algorithm::kMd5);
   }
   s.digest.setAlgorithms(std::move(algorithms));
+  if (!s.config.store.path.empty()) {
+    auto db = store::SqliteEventStore::open({s.config.store.path, s.config.store.syncFull});
+    if (!db) return fail(db.error().code, "store: " + db.error().message);
+    s.writer = std::make_unique<store::EventWriter>(std::move(db).value());
+    s.events.setWriter(s.writer.get());
+    spdlog::info("store: event log in {}", s.config.store.path);
+  }
   s.ua.setHandler(&s.calls);
   s.calls.setApp(&s.router);
   if (auto r = s.center.load(s.config); !r) return r;
@@ -296,6 +308,8 @@ Result<void> Server::start() {
              ",\"calls\":" + std::to_string(s.legsLive.load(std::memory_order_relaxed)) +
              ",\"dialogs\":" + std::to_string(s.dialogsLive.load(std::memory_order_relaxed)) +
              ",\"media_sessions\":" + std::to_string(media.sessionsOpen.load()) +
+             ",\"events_committed\":" +
+             std::to_string(s.eventsCommitted.load(std::memory_order_relaxed)) +
              ",\"sip_overload_rejects\":" +
              std::to_string(s.overloadRejects.load(std::memory_order_relaxed)) +
              ",\"rtp_in\":" + std::to_string(media.packetsIn.load()) +

@@ -234,6 +234,7 @@ class Server:
         # JSON (which is YAML) under the tenant.
         self.contact_center = dict(contact_center or {})
         self.recordings = ctx.workdir / f"{name}-recordings"
+        self.store_path = ctx.workdir / f"{name}.db"  # the event log (SQLite)
         self.host = "127.0.0.1"
         self.sip_port = 0
         self.http_port = 0
@@ -272,6 +273,8 @@ class Server:
             f"  rtp_timeout_s: {self.rtp_timeout_s}",
             f"  recordings: {_yaml_str(str(self.recordings))}",
             f"  tts_cache: {_yaml_str(str(self.ctx.tts_cache))}",
+            "store:",
+            f"  path: {_yaml_str(str(self.store_path))}",
             "registrar:",
             "  min_expires: 60",
             "  max_expires: 3600",

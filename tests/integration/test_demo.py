@@ -26,6 +26,7 @@ def run(ctx) -> None:
     text = text.replace("rtp_ports: [45000, 49999]", f"rtp_ports: [{rtp + 500}, {rtp + 999}]")
     text = re.sub(r"tts_cache: \S+", f"tts_cache: {ctx.tts_cache}", text)
     text = re.sub(r"recordings: \S+", f"recordings: {ctx.workdir / 'recordings'}", text)
+    text = text.replace("path: var/switchboard.db", f"path: {ctx.workdir / 'events.db'}")
     config = ctx.workdir / "quickstart.yaml"
     config.write_text(text)
     shutil.copytree(REPO / "examples" / "flows", ctx.workdir / "flows")

@@ -1,0 +1,100 @@
+#include "store/event_writer.h"
+
+#include <vector>
+
+#include "base/log.h"
+
+namespace sb::store {
+namespace {
+
+constexpr auto kRetryDelay = std::chrono::milliseconds(100);
+constexpr auto kStopRetryBudget = std::chrono::seconds(5);
+
+}  // namespace
+
+EventWriter::EventWriter(std::unique_ptr<EventStore> store, std::size_t maxBatch,
+                         std::size_t maxQueued)
+    : store_(std::move(store)), maxBatch_(maxBatch), maxQueued_(maxQueued) {
+  thread_ = std::thread([this] { run(); });
+}
+
+EventWriter::~EventWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  thread_.join();
+}
+
+std::uint64_t EventWriter::append(Event event) {
+  std::uint64_t seq;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= maxQueued_) {
+      ++stats_.refused;
+      return 0;
+    }
+    queue_.push_back(std::move(event));
+    seq = nextSeq_++;
+    ++stats_.queued;
+  }
+  work_.notify_one();
+  return seq;
+}
+
+std::uint64_t EventWriter::committedSeq() const {
+  std::lock_guard lock(mutex_);
+  return committedSeq_;
+}
+
+bool EventWriter::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::uint64_t target = nextSeq_ - 1;
+  return committed_.wait_for(lock, timeout, [&] { return committedSeq_ >= target; });
+}
+
+WriterStats EventWriter::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void EventWriter::run() {
+  std::vector<Event> batch;
+  std::chrono::steady_clock::time_point stopDeadline{};
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      work_.wait(lock, [&] { return stopping_ || !queue_.empty() || !batch.empty(); });
+      if (stopping_ && stopDeadline == std::chrono::steady_clock::time_point{}) {
+        stopDeadline = std::chrono::steady_clock::now() + kStopRetryBudget;
+      }
+      // Take what is waiting (after a failure the old batch is retried first, unchanged, so
+      // events commit in append order and sequence numbers stay exact).
+      while (batch.size() < maxBatch_ && !queue_.empty()) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (batch.empty()) return;  // stopping with nothing left
+    }
+    auto r = store_->append(batch);
+    std::unique_lock lock(mutex_);
+    if (r) {
+      committedSeq_ += batch.size();
+      stats_.committed += batch.size();
+      ++stats_.batches;
+      batch.clear();
+      committed_.notify_all();
+      continue;
+    }
+    ++stats_.failures;
+    spdlog::error("store: writing {} events failed, retrying: {}", batch.size(), r.error().message);
+    if (stopping_ && std::chrono::steady_clock::now() > stopDeadline) {
+      spdlog::error("store: giving up on {} events at shutdown", batch.size() + queue_.size());
+      return;
+    }
+    work_.wait_for(lock, kRetryDelay);
+  }
+}
+
+}  // namespace sb::store
