@@ -17,6 +17,7 @@
 #include "app/config.h"
 #include "app/dialplan.h"
 #include "app/event_log.h"
+#include "app/metrics.h"
 #include "base/blocking_pool.h"
 #include "base/clock.h"
 #include "base/timer_wheel.h"
@@ -69,6 +70,8 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   Result<void> agentNotReady(const std::string& tenant, const std::string& name,
                              const std::string& reason);
 
+  /// Live figures of every queue of every tenant (for /metrics and the wallboard).
+  std::vector<QueueMetrics> queueMetrics() const;
   /// One line per queue: waiting, oldest wait, agents by state, totals (terminal wallboard).
   std::vector<std::string> wallboard() const;
 

@@ -564,26 +564,43 @@ void ContactCenter::onEvent(const acd::AcdEvent& e) {
   events_.domainEvent("acd", e.tenant, text);
 }
 
-std::vector<std::string> ContactCenter::wallboard() const {
-  std::vector<std::string> lines;
+std::vector<QueueMetrics> ContactCenter::queueMetrics() const {
+  std::vector<QueueMetrics> out;
   for (const auto& [id, t] : tenants_) {
     for (const auto& q : t->config->queues) {
       auto qid = acd_.findQueue(id, q.name);
-      auto v = qid ? acd_.queueView(*qid) : Result<acd::QueueView>(fail(Errc::kNotFound, ""));
+      if (!qid) continue;
+      auto v = acd_.queueView(*qid);
       if (!v) continue;
-      auto by = [&](acd::AgentState s) {
-        return std::to_string(v->agentsByState[static_cast<std::size_t>(s)]);
-      };
-      auto oldest = std::chrono::duration_cast<std::chrono::seconds>(v->oldestWait).count();
-      lines.push_back(id + "/" + q.name + ": waiting " + std::to_string(v->waiting) + " (oldest " +
-                      std::to_string(oldest) + " s) | agents ready " + by(acd::AgentState::kReady) +
-                      ", ringing " + by(acd::AgentState::kOffered) + ", on call " +
-                      by(acd::AgentState::kOnCall) + ", wrap-up " + by(acd::AgentState::kWrapUp) +
-                      ", not ready " + by(acd::AgentState::kNotReady) + " | answered " +
-                      std::to_string(v->answered) + ", abandoned " + std::to_string(v->abandoned) +
-                      ", callbacks " + std::to_string(v->callbacksRequested) + ", left " +
-                      std::to_string(v->left));
+      auto by = [&](acd::AgentState s) { return v->agentsByState[static_cast<std::size_t>(s)]; };
+      QueueMetrics m;
+      m.tenant = id;
+      m.queue = q.name;
+      m.waiting = v->waiting;
+      m.oldestWaitS = std::chrono::duration<double>(v->oldestWait).count();
+      m.ready = by(acd::AgentState::kReady);
+      m.offered = by(acd::AgentState::kOffered);
+      m.onCall = by(acd::AgentState::kOnCall);
+      m.wrapUp = by(acd::AgentState::kWrapUp);
+      m.notReady = by(acd::AgentState::kNotReady);
+      m.answered = v->answered;
+      m.abandoned = v->abandoned;
+      out.push_back(std::move(m));
     }
+  }
+  return out;
+}
+
+std::vector<std::string> ContactCenter::wallboard() const {
+  std::vector<std::string> lines;
+  for (const auto& m : queueMetrics()) {
+    lines.push_back(m.tenant + "/" + m.queue + ": waiting " + std::to_string(m.waiting) +
+                    " (oldest " + std::to_string(static_cast<long>(m.oldestWaitS)) +
+                    " s) | agents ready " + std::to_string(m.ready) + ", ringing " +
+                    std::to_string(m.offered) + ", on call " + std::to_string(m.onCall) +
+                    ", wrap-up " + std::to_string(m.wrapUp) + ", not ready " +
+                    std::to_string(m.notReady) + " | answered " + std::to_string(m.answered) +
+                    ", abandoned " + std::to_string(m.abandoned));
   }
   return lines;
 }

@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 #include <atomic>
+#include <mutex>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -12,6 +13,7 @@
 #include "app/directory.h"
 #include "app/event_log.h"
 #include "app/loop_timer.h"
+#include "app/metrics.h"
 #include "app/number_apps.h"
 #include "app/registration.h"
 #include "base/blocking_pool.h"
@@ -174,7 +176,42 @@ struct Server::Impl {
   std::atomic<std::uint64_t> overloadRejects{0};
   std::atomic<std::uint64_t> eventsCommitted{0};
 
+  std::mutex metricsMutex;
+  MetricsSnapshot metrics;  // guarded by metricsMutex; filled by the control loop
+  int gaugeTicks = 0;
+
+  void snapshotMetrics() {
+    MetricsSnapshot m;
+    m.legs = calls.legCount();
+    m.dialogs = ua.dialogCount();
+    m.pendingInbound = calls.pendingInbound();
+    const auto& cs = calls.stats();
+    m.callsInbound = cs.inbound;
+    m.callsOutbound = cs.outbound;
+    m.callsAnswered = cs.answered;
+    m.callsRejected = cs.rejected;
+    const auto& mt = media.totals();
+    m.mediaSessions = mt.sessionsOpen.load();
+    m.rtpIn = mt.packetsIn.load();
+    m.rtpOut = mt.packetsOut.load();
+    m.rtpMalformed = mt.malformed.load();
+    m.rtpPortsExhausted = mt.portsExhausted.load();
+    if (writer) {
+      auto ws = writer->stats();
+      m.eventsQueued = ws.queued;
+      m.eventsCommitted = ws.committed;
+      m.eventsRefused = ws.refused;
+      m.storeFailures = ws.failures;
+    }
+    m.sipOverloadRejects = txns.stats().rejectedOverload;
+    m.securityEvents = log::securityEventCount();
+    m.queues = center.queueMetrics();
+    std::lock_guard lock(metricsMutex);
+    metrics = std::move(m);
+  }
+
   void scheduleGauges() {
+    if (gaugeTicks++ % 5 == 0) snapshotMetrics();
     legsLive.store(calls.legCount(), std::memory_order_relaxed);
     dialogsLive.store(ua.dialogCount(), std::memory_order_relaxed);
     overloadRejects.store(txns.stats().rejectedOverload, std::memory_order_relaxed);
@@ -316,6 +353,18 @@ Result<void> Server::start() {
              ",\"rtp_out\":" + std::to_string(media.packetsOut.load()) +
              ",\"rtp_malformed\":" + std::to_string(media.malformed.load()) + "}";
     return r;
+  });
+  s.http.route("GET", "/metrics", [&s](const api::HttpRequest&) {
+    MetricsSnapshot m;
+    {
+      std::lock_guard lock(s.metricsMutex);
+      m = s.metrics;
+    }
+    auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.clock.now().time_since_epoch())
+            .count();
+    m.controlLoopLagMs = now - s.loopTimer.lastTickMs();
+    return api::HttpResponse{200, "text/plain; version=0.0.4", renderMetrics(m), {}};
   });
   if (auto r = s.http.start(); !r) return r;
   spdlog::info("http: listening on {}:{}", s.config.httpAddress, s.http.port());

@@ -6,6 +6,8 @@ after the offer timeout the offer is retracted (CANCEL) and bob's phone rings an
 The caller and bob hear each other. The caller hangs up: bob goes to wrap-up, then ready.
 Alice, after her miss, is ready again. Nothing is left behind."""
 
+import urllib.request
+
 from harness import EXTENSIONS, Number, Server, check, step, test_main, wait_until
 from peers import DigestRegistrar, SippRun
 from rtp import RtpPeer, goertzel, tone, ulaw_decode_bytes
@@ -97,6 +99,25 @@ def run(ctx) -> None:
                 if p is not None:
                     p.kill()
         sb.wait_idle()
+        with step("/metrics shows the queue and the committed event log"):
+            def metrics() -> str:
+                with urllib.request.urlopen(f"http://{sb.host}:{sb.http_port}/metrics",
+                                            timeout=5) as r:
+                    check(r.headers.get("Content-Type", "").startswith("text/plain"),
+                          "Prometheus text format")
+                    return r.read().decode()
+            labels = '{tenant="it",queue="sales"}'
+            ready2 = 'switchboard_queue_agents{tenant="it",queue="sales",state="ready"} 2\n'
+            # The snapshot is refreshed twice a second.
+            wait_until(lambda: all(x in metrics() for x in (
+                f"switchboard_queue_answered_total{labels} 1\n",
+                "switchboard_event_log_lag 0\n", ready2)), 5, "queue and store figures")
+            text = metrics()
+            ready = [l for l in text.splitlines() if l.startswith("switchboard_queue_agents{")
+                     and 'state="ready"' in l]
+            check(ready == ['switchboard_queue_agents{tenant="it",queue="sales",state="ready"} 2'],
+                  f"both agents ready again ({ready})")
+            check("switchboard_legs 0\n" in text, "no leg left")
         entered = [e["node"] for e in sb.domain_events("flow") if "enter" in e.get("words", [])]
         check(entered == ["welcome", "menu", "sales"], f"flow steps logged ({entered})")
         sb.assert_alive()
