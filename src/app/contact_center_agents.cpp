@@ -456,10 +456,10 @@ void ContactCenter::connectCallback(LegId agentLeg) {
       (void)calls_.hangup(agentLeg, HangupCause::kNormal);
       return;
     }
+    it->second->peer = customer;  // before the insert below, which may rehash the map
     auto leg = std::make_unique<AgentLeg>();
     leg->peer = agentLeg;
     agentLegs_[customer] = std::move(leg);
-    it->second->peer = customer;
     ++stats_.connected;
     (void)calls_.bridge(agentLeg, customer);
   });

@@ -376,15 +376,18 @@ class Server:
 
     def domain_events(self, source: str, kind: str | None = None) -> list[dict]:
         """The ACD or flow events the server logged ("acd tenant=.. KIND key=value ..."), in
-        order, each as a dict of its key=value pairs plus tenant, kind and the other words."""
+        order, each as a dict of its key=value pairs plus tenant, kind (the first word when it
+        is not a pair: "step", "published", "contact_offered") and the other words."""
         out = []
         for line in self.stdout().splitlines():
             m = re.search(rf"\] {source} tenant=(\S*) (.*)$", line)
             if not m:
                 continue
             words = m.group(2).split()
-            event = {"tenant": m.group(1), "kind": words[0] if words and "=" not in words[0]
-                     else "", "words": [w for w in words if "=" not in w]}
+            first = words[0] if words and "=" not in words[0] else ""
+            rest = words[1:] if first else words
+            event = {"tenant": m.group(1), "kind": first,
+                     "words": [w for w in rest if "=" not in w]}
             for w in words:
                 if "=" in w:
                     k, v = w.split("=", 1)
