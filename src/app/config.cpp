@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -288,6 +289,17 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
 }
 
 }  // namespace
+
+std::string recordingPath(const MediaSettings& media, std::string_view tenant, std::uint64_t call,
+                          std::string_view kind) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  return media.recordingDir + "/" + std::string(tenant) + "/" + day + "/call-" +
+         std::to_string(call) + "-" + std::string(kind) + ".wav";
+}
 
 Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName,
                            const std::string& baseDir) {

@@ -190,6 +190,12 @@ struct Config {
   std::optional<DemoConfig> demo;
 };
 
+/// Where call `call` of `tenant` records `kind` ("full", "queue", "voicemail", "message"):
+/// `<recordings>/<tenant>/<UTC day>/call-<call>-<kind>.wav`. Tenant and call ids are ours,
+/// never the caller's, so no path is built from input.
+std::string recordingPath(const MediaSettings& media, std::string_view tenant, std::uint64_t call,
+                          std::string_view kind);
+
 /// Parses and validates YAML text. Errors name the source and line: "quickstart.yaml:12: ...".
 /// Flow files named by `flows: [{file: ...}]` are read relative to `baseDir`.
 Result<Config> parseConfig(std::string_view yaml, std::string_view sourceName,

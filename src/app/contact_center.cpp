@@ -5,7 +5,6 @@
 #include "app/contact_center.h"
 
 #include <chrono>
-#include <ctime>
 #include <set>
 
 #include "api/http_client.h"
@@ -50,18 +49,6 @@ ContactCenter::Caller* ContactCenter::current(LegId leg, std::uint64_t token) {
   return c != nullptr && c->token == token ? c : nullptr;
 }
 
-std::string ContactCenter::recordingPath(const std::string& tenant, call::CallId call,
-                                         std::string_view kind) const {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char day[16];
-  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
-  // Tenant ids and call ids are ours, never the caller's: no path is built from input.
-  return media_.recordingDir + "/" + tenant + "/" + day + "/call-" + std::to_string(call) + "-" +
-         std::string(kind) + ".wav";
-}
-
 // ------------------------------------------------------------------ a call enters its flow
 
 void ContactCenter::onIncoming(const call::IncomingCall& info) {
@@ -98,7 +85,7 @@ void ContactCenter::onIncoming(const call::IncomingCall& info) {
   if (!calls_.answer(info.leg)) return;
   if (number->record) {
     ref.recording = true;
-    (void)calls_.startRecording(info.leg, recordingPath(info.tenant, info.call, "full"));
+    (void)calls_.startRecording(info.leg, recordingPath(media_, info.tenant, info.call, "full"));
   }
   startFlow(ref);
 }
@@ -422,7 +409,7 @@ void ContactCenter::doVoicemail(Caller& c, const flow::Voicemail& v) {
   playPrompts(leg, token, std::move(prompts), 0, [this, leg, token, maxSeconds] {
     Caller* x = current(leg, token);
     if (x == nullptr) return;
-    std::string path = recordingPath(x->info.tenant, x->info.call, "voicemail");
+    std::string path = recordingPath(media_, x->info.tenant, x->info.call, "voicemail");
     if (!x->recording) (void)calls_.startRecording(leg, path);
     call::CollectSpec spec;
     spec.maxDigits = 1;

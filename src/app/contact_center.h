@@ -61,15 +61,6 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   /// True when the leg is a caller, agent or transfer leg of the contact center.
   bool owns(call::LegId leg) const;
 
-  // ---- agent control (feature codes, API)
-  /// Logs agent `name` of `tenant` in (ready) or out, or sets ready / not ready `reason`.
-  /// kNotFound for an unknown agent; kConflict when the state does not allow it.
-  Result<void> agentLogin(const std::string& tenant, const std::string& name);
-  Result<void> agentLogout(const std::string& tenant, const std::string& name);
-  Result<void> agentReady(const std::string& tenant, const std::string& name);
-  Result<void> agentNotReady(const std::string& tenant, const std::string& name,
-                             const std::string& reason);
-
   /// Live figures of every queue of every tenant (for /metrics and the wallboard).
   std::vector<QueueMetrics> queueMetrics() const;
   /// One line per queue: waiting, oldest wait, agents by state, totals (terminal wallboard).
@@ -129,8 +120,6 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   Result<acd::ContactId> enqueueFor(call::LegId leg, const acd::ContactSpec& spec);
   /// The caller's leg of a contact; 0 when none (a callback whose caller hung up).
   call::LegId legOf(acd::ContactId contact);
-  std::string recordingPath(const std::string& tenant, call::CallId call,
-                            std::string_view kind) const;
 
   /// An agent dialled a feature code from a registered phone (*1 ready, *2 not ready, *0
   /// logout, *3 end wrap-up).
@@ -144,7 +133,6 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   /// Parses, checks the name and publishes one flow; the new (or unchanged) version.
   Result<std::uint32_t> publishFlow(const std::string& tenant, const FlowSource& f,
                                     const flow::ValidationContext& ctx, const std::string& author);
-  Result<acd::AgentId> agentId(const std::string& tenant, const std::string& name) const;
   Result<call::OriginateSpec> reach(acd::AgentId agent) const;
   void offerAnswered(acd::OfferId id, call::LegId leg);
   void askToAccept(acd::OfferId id, call::LegId leg);

@@ -192,48 +192,6 @@ Result<std::size_t> ContactCenter::republish(const Config& fresh, const std::str
   return published;
 }
 
-// ------------------------------------------------------------------ agent control
-
-Result<acd::AgentId> ContactCenter::agentId(const std::string& tenant,
-                                            const std::string& name) const {
-  auto id = acd_.findAgent(tenant, name);
-  if (!id) return fail(Errc::kNotFound, "no agent " + name + " in tenant " + tenant);
-  return *id;
-}
-
-Result<void> ContactCenter::agentLogin(const std::string& tenant, const std::string& name) {
-  auto id = agentId(tenant, name);
-  if (!id) return id.error();
-  auto r = acd_.login(*id, true);
-  rearm();
-  return r;
-}
-
-Result<void> ContactCenter::agentLogout(const std::string& tenant, const std::string& name) {
-  auto id = agentId(tenant, name);
-  if (!id) return id.error();
-  auto r = acd_.logout(*id);
-  rearm();
-  return r;
-}
-
-Result<void> ContactCenter::agentReady(const std::string& tenant, const std::string& name) {
-  auto id = agentId(tenant, name);
-  if (!id) return id.error();
-  auto r = acd_.ready(*id);
-  rearm();
-  return r;
-}
-
-Result<void> ContactCenter::agentNotReady(const std::string& tenant, const std::string& name,
-                                          const std::string& reason) {
-  auto id = agentId(tenant, name);
-  if (!id) return id.error();
-  auto r = acd_.notReady(*id, reason);
-  rearm();
-  return r;
-}
-
 // ------------------------------------------------------------------ feature codes
 
 void ContactCenter::featureCode(const call::IncomingCall& info) {
@@ -251,21 +209,21 @@ void ContactCenter::featureCode(const call::IncomingCall& info) {
     (void)calls_.hangup(info.leg, HangupCause::kRejected);
     return;
   }
+  acd::AgentId id = *acd_.findAgent(info.tenant, agent->name);
   Result<void> r = fail(Errc::kUnsupported, "unknown code");
   std::string done;
   if (info.number == "*1") {
-    auto id = *acd_.findAgent(info.tenant, agent->name);
     auto view = acd_.agentView(id);
     r = view && view->state == acd::AgentState::kLoggedOut ? acd_.login(id, true) : acd_.ready(id);
     done = "You are ready.";
   } else if (info.number == "*2") {
-    r = agentNotReady(info.tenant, agent->name, "break");
+    r = acd_.notReady(id, "break");
     done = "You are not ready.";
   } else if (info.number == "*0") {
-    r = agentLogout(info.tenant, agent->name);
+    r = acd_.logout(id);
     done = "You are logged out.";
   } else if (info.number == "*3") {
-    r = acd_.wrapUpDone(*acd_.findAgent(info.tenant, agent->name));
+    r = acd_.wrapUpDone(id);
     done = "Wrap up ended.";
   }
   rearm();
@@ -421,7 +379,8 @@ void ContactCenter::acceptOffer(acd::OfferId id) {
   (void)calls_.bridge(c->info.leg, o->leg);
   if (c->queue != nullptr && c->queue->record && !c->recording) {
     c->recording = true;
-    (void)calls_.startRecording(c->info.leg, recordingPath(c->info.tenant, c->info.call, "queue"));
+    (void)calls_.startRecording(c->info.leg,
+                                recordingPath(media_, c->info.tenant, c->info.call, "queue"));
   }
   resume(c->info.leg,
          flow::QueueOutcome{flow::QueueOutcome::Kind::kAnswered, agentName(o->offer.agent)});

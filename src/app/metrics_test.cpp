@@ -21,8 +21,9 @@ TEST(MetricsTest, RendersEveryFamilyInTheExpositionFormat) {
   EXPECT_NE(text.find("switchboard_event_log_lag 5\n"), std::string::npos);
   EXPECT_NE(text.find("switchboard_queue_waiting{tenant=\"acme\",queue=\"sales\"} 2\n"),
             std::string::npos);
-  EXPECT_NE(text.find("switchboard_queue_oldest_wait_seconds{tenant=\"acme\",queue=\"sales\"} 12.5"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("switchboard_queue_oldest_wait_seconds{tenant=\"acme\",queue=\"sales\"} 12.5"),
+      std::string::npos);
   EXPECT_NE(
       text.find("switchboard_queue_agents{tenant=\"acme\",queue=\"sales\",state=\"on_call\"} 3"),
       std::string::npos);

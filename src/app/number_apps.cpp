@@ -1,7 +1,6 @@
 #include "app/number_apps.h"
 
 #include <chrono>
-#include <ctime>
 
 #include "base/log.h"
 
@@ -46,17 +45,6 @@ NumberApps::Active* NumberApps::find(LegId leg) {
   return it == active_.end() ? nullptr : &it->second;
 }
 
-std::string NumberApps::recordingPath(const Active& a, std::string_view kind) const {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char day[16];
-  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
-  // Tenant ids and call ids are ours, never the caller's: no path is built from input.
-  return media_.recordingDir + "/" + a.tenant->id + "/" + day + "/call-" +
-         std::to_string(a.info.call) + "-" + std::string(kind) + ".wav";
-}
-
 void NumberApps::onIncoming(const call::IncomingCall& call) {
   auto n = directory_.number(call.number);
   if (!n) {
@@ -95,7 +83,8 @@ void NumberApps::answered(LegId leg) {
   a->timer = {};
   if (!calls_.answer(leg)) return;  // the caller went away meanwhile
   a->stage = Stage::kAnswered;
-  if (a->number->record) (void)calls_.startRecording(leg, recordingPath(*a, "full"));
+  if (a->number->record)
+    (void)calls_.startRecording(leg, recordingPath(media_, a->tenant->id, a->info.call, "full"));
   if (a->number->app == NumberApp::kDemoIvr) {
     menu(leg);
     return;
@@ -213,7 +202,9 @@ void NumberApps::connect(LegId leg) {
     if (x->stage == Stage::kRinging) {
       // Early media until now: the caller is answered only once the extension is.
       if (!calls_.answer(leg)) return;  // the caller's leg ends and clears the agent's
-      if (x->number->record) (void)calls_.startRecording(leg, recordingPath(*x, "full"));
+      if (x->number->record)
+        (void)calls_.startRecording(leg,
+                                    recordingPath(media_, x->tenant->id, x->info.call, "full"));
     }
     x->stage = Stage::kConnected;
     (void)calls_.bridge(leg, agent);
@@ -258,7 +249,8 @@ void NumberApps::leaveMessage(LegId leg) {
         (void)calls_.play(leg, Prompt::tone("beep", false), [this, leg](bool) {
           Active* y = find(leg);
           if (y == nullptr) return;
-          (void)calls_.startRecording(leg, recordingPath(*y, "message"));
+          (void)calls_.startRecording(
+              leg, recordingPath(media_, y->tenant->id, y->info.call, "message"));
           CollectSpec spec;
           spec.maxDigits = 64;
           spec.terminator = '#';

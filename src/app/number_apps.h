@@ -65,7 +65,6 @@ class NumberApps final : public call::CallApp {
   void notConnected(call::LegId leg, const std::string& why, call::HangupCause cause);
   void goodbye(call::LegId leg, const std::string& text);
   void say(call::LegId leg, const std::string& text, std::function<void(bool)> done = {});
-  std::string recordingPath(const Active& a, std::string_view kind) const;
 
   call::CallManager& calls_;
   TimerWheel& timers_;

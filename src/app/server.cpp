@@ -2,10 +2,10 @@
 
 #include <openssl/rand.h>
 #include <atomic>
-#include <mutex>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <mutex>
 
 #include "api/http_server.h"
 #include "app/call_router.h"
