@@ -75,6 +75,10 @@ class Acd {
   Result<ContactId> enqueue(ContactSpec spec);
   /// The caller hung up: leaves the queue, offers are retracted; no-op once accepted.
   Result<void> abandon(ContactId contact);
+  /// The app takes a waiting contact back (e.g. its flow's own wait limit): it leaves like
+  /// at maxWait (counted as left, not abandoned) but without contactLeft, since the app asked;
+  /// its offers are retracted. kConflict once accepted or for a callback.
+  Result<void> withdraw(ContactId contact);
   /// The caller hangs up keeping their place; the agent chosen gets a callback offer.
   Result<void> requestCallback(ContactId contact);
   /// The agent answered: agent on call, contact out of the queue, other offers retracted.

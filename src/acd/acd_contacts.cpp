@@ -235,6 +235,25 @@ Result<void> Acd::abandon(ContactId id) {
   return {};
 }
 
+Result<void> Acd::withdraw(ContactId id) {
+  Batch batch(*this);
+  auto it = contacts_.find(id);
+  if (it == contacts_.end()) return fail(Errc::kNotFound, "unknown contact");
+  Contact& c = it->second;
+  if (c.stage == Stage::kAccepted || c.callback) {
+    return fail(Errc::kConflict, "the contact is answered or a callback");
+  }
+  std::vector<AgentId> ringing;
+  for (OfferId o : std::vector<OfferId>(c.offers)) {
+    ringing.push_back(offers_.at(o).agent);
+    retractOffer(o, RetractReason::kWithdrawn, false);
+  }
+  ++queueRef(c.queue).left;
+  contactGone(c, AcdEventKind::kContactLeft, "withdrawn");
+  for (AgentId a : ringing) releaseFromOffer(agentRef(a), "withdrawn");
+  return {};
+}
+
 Result<void> Acd::requestCallback(ContactId id) {
   Batch batch(*this);
   auto it = contacts_.find(id);

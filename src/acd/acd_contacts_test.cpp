@@ -49,6 +49,30 @@ TEST_F(AcdTest, AbandonAfterAcceptIsANoOp) {
   EXPECT_EQ(port.eventsOf(AcdEventKind::kContactEnded).size(), 1u);
 }
 
+TEST_F(AcdTest, WithdrawLeavesWithoutAbandonOrContactLeft) {
+  QueueId q = addQueue("q");
+  AgentId a = addAgent("a", {q});
+  ContactId ringingContact = enqueue(q);
+  OfferId o = offerOf(a).id;
+  ContactId waiting = enqueue(q);  // a is busy ringing: this one waits
+  ASSERT_TRUE(acd.withdraw(waiting).ok());
+  ASSERT_TRUE(acd.withdraw(ringingContact).ok());
+  EXPECT_EQ(port.retracts.back(), std::pair(o, RetractReason::kWithdrawn));
+  EXPECT_EQ(stateOf(a), AgentState::kReady);
+  EXPECT_EQ(acd.agentView(a)->misses, 0);
+  auto v = acd.queueView(q);
+  EXPECT_EQ(v->waiting, 0u);
+  EXPECT_EQ(v->left, 2u);
+  EXPECT_EQ(v->abandoned, 0u);
+  EXPECT_TRUE(port.lefts.empty());  // the app asked: no contactLeft back to it
+  EXPECT_EQ(port.eventsOf(AcdEventKind::kContactLeft).size(), 2u);
+  EXPECT_EQ(acd.withdraw(waiting).error().code, Errc::kNotFound);
+  ContactId c = enqueue(q);
+  answer(a);
+  EXPECT_EQ(acd.withdraw(c).error().code, Errc::kConflict);
+  EXPECT_TRUE(acd.checkInvariants().ok());
+}
+
 TEST_F(AcdTest, CallbackKeepsItsPlaceAndIsNotAnAbandon) {
   QueueSpec spec = queueSpec("q");
   spec.maxWait = seconds(60);

@@ -60,6 +60,8 @@ std::string_view retractReasonName(RetractReason r) {
       return "callback_requested";
     case RetractReason::kQueueRemoved:
       return "queue_removed";
+    case RetractReason::kWithdrawn:
+      return "withdrawn";
   }
   return "?";
 }

@@ -116,6 +116,7 @@ enum class RetractReason : std::uint8_t {
   kAgentLoggedOut,     ///< the agent logged out or was removed
   kCallbackRequested,  ///< the caller switched to a callback; it is offered again as one
   kQueueRemoved,       ///< the queue was deleted
+  kWithdrawn,          ///< the app took the contact back (its own wait limit)
 };
 /// Lower-case name of a retract reason.
 std::string_view retractReasonName(RetractReason r);

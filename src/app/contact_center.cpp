@@ -336,6 +336,20 @@ void ContactCenter::doQueue(Caller& c, const flow::Queue& q) {
     return;
   }
   ++stats_.queued;
+  if (q.maxWaitS > 0) {
+    // The node's own wait limit, on top of the queue's: the ACD gives the caller back.
+    acd::ContactId id = *contact;
+    c.timer = timers_.start(std::chrono::seconds(q.maxWaitS), [this, leg, id] {
+      Caller* x = caller(leg);
+      if (x == nullptr) return;
+      x->timer = {};
+      if (x->contact != id || x->agentLeg != 0 || !acd_.withdraw(id)) return;
+      byContact_.erase(id);
+      x->contact = 0;
+      rearm();
+      resume(leg, flow::QueueOutcome{flow::QueueOutcome::Kind::kTimeout, {}});
+    });
+  }
   // The ACD may have offered and even been accepted by now; music only while still waiting.
   if (Caller* still = caller(leg);
       still != nullptr && still->contact == *contact && still->agentLeg == 0) {

@@ -369,6 +369,8 @@ void ContactCenter::acceptOffer(acd::OfferId id) {
     return;
   }
   byContact_.erase(c->contact);
+  timers_.cancel(c->timer);
+  c->timer = {};
   c->agentLeg = o->leg;
   ++stats_.connected;
   // Assignment by queue (R3): a new customer belongs to the agent who first answers them.
@@ -472,6 +474,8 @@ void ContactCenter::contactLeft(acd::ContactId contact, acd::LeaveReason reason)
   Caller* c = caller(leg);
   if (c == nullptr) return;
   c->contact = 0;
+  timers_.cancel(c->timer);
+  c->timer = {};
   resume(leg, flow::QueueOutcome{reason == acd::LeaveReason::kMaxWait
                                      ? flow::QueueOutcome::Kind::kTimeout
                                      : flow::QueueOutcome::Kind::kNoAgents,
