@@ -82,7 +82,10 @@ void ContactCenter::onIncoming(const call::IncomingCall& info) {
   callers_.emplace(info.leg, std::move(c));
   ++stats_.flowCalls;
   (void)calls_.ring(info.leg);
-  if (!calls_.answer(info.leg)) return;
+  if (!calls_.answer(info.leg)) {
+    (void)calls_.hangup(info.leg, HangupCause::kError);  // its end clears the caller
+    return;
+  }
   if (number->record) {
     ref.recording = true;
     (void)calls_.startRecording(info.leg, recordingPath(media_, info.tenant, info.call, "full"));
@@ -186,7 +189,7 @@ void ContactCenter::playPrompts(LegId leg, std::uint64_t token, std::vector<flow
       [this, leg, token, prompts = std::move(prompts), next, then = std::move(then)](bool) mutable {
         playPrompts(leg, token, std::move(prompts), next + 1, std::move(then));
       });
-  (void)r;  // a failed play reports done(false) through the callback path or not at all
+  (void)r;  // play fails only when the leg is gone, and then nothing waits for it
 }
 
 void ContactCenter::doCollect(Caller& c, const flow::Collect& k) {
@@ -199,8 +202,8 @@ void ContactCenter::doCollect(Caller& c, const flow::Collect& k) {
   spec.terminator = k.terminator;
   spec.firstDigitTimeout = std::chrono::milliseconds(k.firstDigitTimeoutMs);
   spec.interDigitTimeout = std::chrono::milliseconds(k.interDigitTimeoutMs);
-  // Keys pressed during the prompts (barge-in) wait in the type-ahead buffer; a retry drops
-  // only what was typed before its prompts started.
+  // Keys pressed during the prompts (barge-in) wait in the type-ahead buffer and count; a
+  // retry's flush applies only without prompts (its earlier keys were consumed already).
   spec.flushBuffered = k.flush && k.prompts.empty();
   playPrompts(leg, token, k.prompts, 0, [this, leg, token, spec] {
     if (!current(leg, token)) return;

@@ -228,7 +228,10 @@ void ContactCenter::featureCode(const call::IncomingCall& info) {
   }
   rearm();
   (void)calls_.ring(info.leg);
-  if (!calls_.answer(info.leg)) return;
+  if (!calls_.answer(info.leg)) {
+    (void)calls_.hangup(info.leg, HangupCause::kError);
+    return;
+  }
   confirm(info.leg, r ? done : "Sorry, that did not work: " + r.error().message + ".");
 }
 
