@@ -111,11 +111,12 @@ void ContactCenter::resume(LegId leg, const flow::Outcome& outcome) {
 
 void ContactCenter::logSteps(Caller& c) {
   for (const auto& s : c.run->takeSteps()) {
-    events_.domainEvent("flow", c.info.tenant,
-                        "step call=" + std::to_string(c.info.call) +
-                            " leg=" + std::to_string(c.info.leg) + " node=" + s.node +
-                            " type=" + std::string(flow::nodeTypeName(s.type)) +
-                            (s.detail.empty() ? "" : " " + s.detail));
+    events_.domainEvent("flow", c.info.tenant, "step",
+                        {{"call", std::to_string(c.info.call)},
+                         {"leg", std::to_string(c.info.leg)},
+                         {"node", s.node},
+                         {"type", std::string(flow::nodeTypeName(s.type))}},
+                        s.detail);
   }
 }
 

@@ -163,9 +163,8 @@ Result<std::uint32_t> ContactCenter::publishFlow(const std::string& tenant, cons
   auto v = flows_.publish(tenant, std::move(def).value(), f.text, author, wallMs(), ctx);
   if (!v) return v.error();
   if (before == nullptr || before->version != *v) {
-    events_.domainEvent(
-        "flow", tenant,
-        "published flow=" + f.name + " version=" + std::to_string(*v) + " author=" + author);
+    events_.domainEvent("flow", tenant, "published",
+                        {{"flow", f.name}, {"version", std::to_string(*v)}, {"author", author}});
   }
   return v;
 }
@@ -517,17 +516,17 @@ std::string ContactCenter::queueName(acd::QueueId q) const {
 }
 
 void ContactCenter::onEvent(const acd::AcdEvent& e) {
-  std::string text = std::string(acd::acdEventKindName(e.kind));
-  if (e.agent != 0) text += " agent=" + agentName(e.agent);
-  if (e.queue != 0) text += " queue=" + queueName(e.queue);
-  if (e.contact != 0) text += " contact=" + std::to_string(e.contact);
+  EventLog::Fields fields;
+  if (e.agent != 0) fields.emplace_back("agent", agentName(e.agent));
+  if (e.queue != 0) fields.emplace_back("queue", queueName(e.queue));
+  if (e.contact != 0) fields.emplace_back("contact", std::to_string(e.contact));
   if (e.kind == acd::AcdEventKind::kAgentState) {
-    text += " from=" + std::string(acd::agentStateName(e.from)) +
-            " to=" + std::string(acd::agentStateName(e.to));
+    fields.emplace_back("from", std::string(acd::agentStateName(e.from)));
+    fields.emplace_back("to", std::string(acd::agentStateName(e.to)));
   }
-  if (!e.customer.empty()) text += " customer=" + e.customer;
-  if (!e.reason.empty()) text += " reason=" + e.reason;
-  events_.domainEvent("acd", e.tenant, text);
+  if (!e.customer.empty()) fields.emplace_back("customer", e.customer);
+  if (!e.reason.empty()) fields.emplace_back("reason", e.reason);
+  events_.domainEvent("acd", e.tenant, acd::acdEventKindName(e.kind), fields);
 }
 
 std::vector<QueueMetrics> ContactCenter::queueMetrics() const {

@@ -35,33 +35,18 @@ void EventLog::onCallEvent(const call::CallEvent& e) {
   }
 }
 
-void EventLog::domainEvent(std::string_view source, std::string_view tenant,
-                           const std::string& text) {
+void EventLog::domainEvent(std::string_view source, std::string_view tenant, std::string_view kind,
+                           const Fields& fields, std::string_view words) {
   ++domainEvents_;
+  std::string text(kind);
+  for (const auto& [k, v] : fields) text += " " + k + "=" + v;
+  if (!words.empty()) text += " " + std::string(words);
   spdlog::info("{} tenant={} {}", source, tenant, text);
   if (writer_ == nullptr) return;
-  // "kind key=value key=value words": the pairs become the JSON body, other words "words".
-  std::string kind;
   nlohmann::json body = nlohmann::json::object();
-  std::string words;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    std::size_t end = text.find(' ', at);
-    if (end == std::string::npos) end = text.size();
-    std::string w = text.substr(at, end - at);
-    at = end + 1;
-    if (w.empty()) continue;
-    auto eq = w.find('=');
-    if (eq != std::string::npos) {
-      body[w.substr(0, eq)] = w.substr(eq + 1);
-    } else if (kind.empty() && body.empty()) {
-      kind = std::move(w);
-    } else {
-      words += (words.empty() ? "" : " ") + w;
-    }
-  }
+  for (const auto& [k, v] : fields) body[k] = v;
   if (!words.empty()) body["words"] = words;
-  writer_->append({nowMs(), std::string(tenant), std::string(source), kind,
+  writer_->append({nowMs(), std::string(tenant), std::string(source), std::string(kind),
                    body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
 }
 

@@ -5,6 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "call/types.h"
 #include "store/event_writer.h"
@@ -17,9 +20,12 @@ class EventLog final : public call::CallEventSink {
   /// Persists every event through `writer` from now on (nullptr: log lines only).
   void setWriter(store::EventWriter* writer) { writer_ = writer; }
   void onCallEvent(const call::CallEvent& e) override;
-  /// Logs an event of another layer ("acd", "flow"): "<source> tenant=<tenant> <text>", where
-  /// `text` is the kind then key=value pairs; stored with the pairs as a JSON object.
-  void domainEvent(std::string_view source, std::string_view tenant, const std::string& text);
+  /// Fields of a domain event, in order.
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  /// Logs an event of another layer ("acd", "flow") as "<source> tenant=<tenant> <kind>
+  /// key=value... <words>" and stores it with the fields (and "words") as a JSON object.
+  void domainEvent(std::string_view source, std::string_view tenant, std::string_view kind,
+                   const Fields& fields, std::string_view words = {});
   /// Domain events logged.
   std::uint64_t domainEvents() const { return domainEvents_; }
   /// Events seen of one kind.
