@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata libsqlite3-dev
   libspandsp-dev libsndfile1-dev libspeexdsp-dev flite espeak-ng sox
   sip-tester sipsak baresip python3 procps iproute2
+  libpq-dev postgresql wrk
 )
 
 missing=()

@@ -73,6 +73,7 @@ bool Acd::tryOverflow(Contact& c) {
   e.queue = to->id;
   e.fromQueue = from.id;
   e.customer = c.customer;
+  e.ref = c.ref;
   e.reason = "max_wait";
   outbox_.emplace_back(std::move(e));
   armContactTimers(c);
@@ -201,6 +202,7 @@ Result<ContactId> Acd::enqueue(ContactSpec spec) {
   c.tenant = *tenant;
   c.priority = spec.priority;
   c.customer = std::move(spec.customer);
+  c.ref = std::move(spec.ref);
   c.ownerWait = spec.ownerWait;
   c.claim = spec.claim;
   c.claimFanout = std::max<std::size_t>(1, spec.claimFanout);

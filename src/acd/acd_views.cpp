@@ -42,6 +42,7 @@ void Acd::emitContact(AcdEventKind kind, const Contact& c, AgentId agent, std::s
   e.queue = c.queue;
   e.contact = c.id;
   e.customer = c.customer;
+  e.ref = c.ref;
   e.reason = std::string(reason);
   outbox_.emplace_back(std::move(e));
 }

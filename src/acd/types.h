@@ -95,6 +95,7 @@ struct ContactSpec {
   std::chrono::seconds ownerWait{0};  ///< how long to wait for the owner before the queue
   bool claim = false;                 ///< new customer: offer to several, first accept owns
   std::size_t claimFanout = 3;        ///< agents offered at once for a claim
+  std::string ref;                    ///< the app's reference (its call), echoed in events
 };
 
 /// A ring of one agent for one contact, sent through `AcdPort::offer`.
@@ -164,6 +165,7 @@ struct AcdEvent {
   AgentState to = AgentState::kLoggedOut;    ///< kAgentState only
   std::string reason;
   std::string customer;       ///< owner events
+  std::string ref;            ///< contact events: the ContactSpec's ref
   AgentId previousAgent = 0;  ///< kOwnerReassigned
   QueueId fromQueue = 0;      ///< kContactOverflowed
   TimePoint time{};           ///< the clock's time of the transition

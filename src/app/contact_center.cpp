@@ -325,6 +325,7 @@ void ContactCenter::doQueue(Caller& c, const flow::Queue& q) {
   spec.customer = q.customerId.empty() ? c.info.fromUser : q.customerId;
   spec.ownerWait = std::chrono::seconds(q.ownerWaitS);
   spec.claim = q.claim;
+  spec.ref = std::to_string(c.info.call);
   if (!q.ownerAgent.empty() && !acd_.ownerOf(spec.tenant, spec.customer)) {
     if (auto owner = acd_.findAgent(spec.tenant, q.ownerAgent)) {
       (void)acd_.setOwner(spec.tenant, spec.customer, *owner);
@@ -455,6 +456,7 @@ void ContactCenter::doCallback(Caller& c, const flow::Callback& cb) {
       spec.tenant = c.info.tenant;
       spec.queue = *qid;
       spec.customer = c.info.fromUser;
+      spec.ref = std::to_string(c.info.call);
       (void)enqueueFor(leg, spec);
     }
   }

@@ -520,6 +520,7 @@ void ContactCenter::onEvent(const acd::AcdEvent& e) {
   if (e.agent != 0) fields.emplace_back("agent", agentName(e.agent));
   if (e.queue != 0) fields.emplace_back("queue", queueName(e.queue));
   if (e.contact != 0) fields.emplace_back("contact", std::to_string(e.contact));
+  if (!e.ref.empty()) fields.emplace_back("call", e.ref);
   if (e.kind == acd::AcdEventKind::kAgentState) {
     fields.emplace_back("from", std::string(acd::agentStateName(e.from)));
     fields.emplace_back("to", std::string(acd::agentStateName(e.to)));

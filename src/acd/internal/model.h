@@ -121,6 +121,7 @@ struct Contact {
   TenantIdx tenant = 0;
   int priority = 0;
   std::string customer;
+  std::string ref;
   std::chrono::seconds ownerWait{0};
   bool claim = false;
   std::size_t claimFanout = 3;
