@@ -1,6 +1,7 @@
 #include "app/event_log.h"
 
 #include <chrono>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -24,7 +25,7 @@ void EventLog::onCallEvent(const call::CallEvent& e) {
     nlohmann::json body = {{"call", e.call}, {"leg", e.leg}, {"detail", e.detail}};
     if (e.otherLeg != 0) body["other"] = e.otherLeg;
     writer_->append({e.timeMs, e.tenant, "call", std::string(call::callEventName(e.kind)),
-                     body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+                     body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), e.call});
   }
   if (e.otherLeg != 0) {
     spdlog::info("event tenant={} call={} leg={} {} other={} {}", e.tenant, e.call, e.leg,
@@ -44,10 +45,14 @@ void EventLog::domainEvent(std::string_view source, std::string_view tenant, std
   spdlog::info("{} tenant={} {}", source, tenant, text);
   if (writer_ == nullptr) return;
   nlohmann::json body = nlohmann::json::object();
-  for (const auto& [k, v] : fields) body[k] = v;
+  std::uint64_t call = 0;
+  for (const auto& [k, v] : fields) {
+    body[k] = v;
+    if (k == "call") call = std::strtoull(v.c_str(), nullptr, 10);
+  }
   if (!words.empty()) body["words"] = words;
   writer_->append({nowMs(), std::string(tenant), std::string(source), std::string(kind),
-                   body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+                   body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), call});
 }
 
 }  // namespace sb::app

@@ -29,7 +29,7 @@
 #include "sip/transport.h"
 #include "sip/user_agent.h"
 #include "store/event_writer.h"
-#include "store/sqlite_event_store.h"
+#include "store/sqlite_store.h"
 
 namespace sb::app {
 namespace {
@@ -309,7 +309,7 @@ Result<void> Server::start() {
   }
   s.digest.setAlgorithms(std::move(algorithms));
   if (!s.config.store.path.empty()) {
-    auto db = store::SqliteEventStore::open({s.config.store.path, s.config.store.syncFull});
+    auto db = store::SqliteStore::open({s.config.store.path, s.config.store.syncFull});
     if (!db) return fail(db.error().code, "store: " + db.error().message);
     s.writer = std::make_unique<store::EventWriter>(std::move(db).value());
     s.events.setWriter(s.writer.get());

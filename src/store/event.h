@@ -15,11 +15,13 @@ struct Event {
   std::string source;       ///< "call", "acd", "flow"
   std::string kind;         ///< "answered", "contact_offered", ...
   std::string body;         ///< JSON object text
+  std::uint64_t call = 0;   ///< the call it belongs to within the run (0: none)
 };
 
 /// An event as stored: with its id, increasing in commit order (resume points for readers).
 struct StoredEvent {
   std::uint64_t id = 0;
+  std::uint64_t run = 0;  ///< the node run that appended it (EventStore::beginRun)
   Event event;
 };
 

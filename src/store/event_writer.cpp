@@ -10,11 +10,21 @@ namespace {
 constexpr auto kRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kStopRetryBudget = std::chrono::seconds(5);
 
+std::int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
-EventWriter::EventWriter(std::unique_ptr<EventStore> store, std::size_t maxBatch,
-                         std::size_t maxQueued)
-    : store_(std::move(store)), maxBatch_(maxBatch), maxQueued_(maxQueued) {
+EventWriter::EventWriter(std::unique_ptr<EventStore> store, std::unique_ptr<Projection> projection,
+                         std::uint64_t runId, std::size_t maxBatch, std::size_t maxQueued)
+    : store_(std::move(store)),
+      projection_(std::move(projection)),
+      run_(runId),
+      maxBatch_(maxBatch),
+      maxQueued_(maxQueued) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -61,6 +71,8 @@ WriterStats EventWriter::stats() const {
 
 void EventWriter::run() {
   std::vector<Event> batch;
+  Derived derived;          // of `batch`; kept with it when a commit is retried
+  std::size_t projected = 0;  // events of `batch` the projection has seen
   std::chrono::steady_clock::time_point stopDeadline{};
   while (true) {
     {
@@ -75,15 +87,22 @@ void EventWriter::run() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (batch.empty()) return;  // stopping with nothing left
+      if (batch.empty()) break;  // stopping with nothing left
     }
-    auto r = store_->append(batch);
+    if (projection_ && projected < batch.size()) {
+      projection_->apply(run_, std::span<const Event>(batch).subspan(projected), derived);
+      projected = batch.size();
+    }
+    auto r = store_->append(batch, derived);
     std::unique_lock lock(mutex_);
     if (r) {
       committedSeq_ += batch.size();
       stats_.committed += batch.size();
       ++stats_.batches;
+      stats_.cdrs += derived.cdrs.size();
       batch.clear();
+      derived = Derived{};
+      projected = 0;
       committed_.notify_all();
       continue;
     }
@@ -94,6 +113,19 @@ void EventWriter::run() {
       return;
     }
     work_.wait_for(lock, kRetryDelay);
+  }
+  finishRun();
+}
+
+// A graceful stop: what is still open (calls the drain did not end, agents' current states)
+// closes now, and the run is marked finished so the next start has nothing to recover.
+void EventWriter::finishRun() {
+  if (!projection_) return;
+  Derived rest;
+  projection_->finish(wallMs(), rest);
+  if (auto r = store_->finishRun(run_, rest, wallMs()); !r) {
+    spdlog::error("store: finishing run {} failed (the next start recovers it): {}", run_,
+                  r.error().message);
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The store writer (DESIGN.md "Store writer"): its own thread appends queued events to the
 // EventStore in batches — one transaction per batch (group commit) — so the control loop
-// never waits on the disk, and an event acknowledged as committed survives kill -9.
+// never waits on the disk, and an event acknowledged as committed survives kill -9. With a
+// Projection, the records derived from a batch commit in the batch's transaction.
 
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "store/event_store.h"
+#include "store/projection.h"
 
 namespace sb::store {
 
@@ -22,16 +24,20 @@ struct WriterStats {
   std::uint64_t batches = 0;    ///< transactions committed
   std::uint64_t failures = 0;   ///< failed transactions (retried)
   std::uint64_t refused = 0;    ///< events refused because the queue was full
+  std::uint64_t cdrs = 0;       ///< CDRs derived and committed
 };
 
 /// Group-commit writer over one EventStore (which it owns and uses from its thread only).
 class EventWriter {
  public:
+  /// `projection` (may be null): derives records from each batch of run `run` (beginRun).
   /// `maxBatch`: events per transaction at most; `maxQueued`: events waiting at most (above,
   /// append() refuses and counts, so a stalled disk cannot exhaust memory).
-  explicit EventWriter(std::unique_ptr<EventStore> store, std::size_t maxBatch = 8192,
-                       std::size_t maxQueued = 1'000'000);
-  /// Commits what is queued (retrying failures for up to 5 s), then joins the thread.
+  explicit EventWriter(std::unique_ptr<EventStore> store,
+                       std::unique_ptr<Projection> projection = nullptr, std::uint64_t run = 0,
+                       std::size_t maxBatch = 8192, std::size_t maxQueued = 1'000'000);
+  /// Commits what is queued (retrying failures for up to 5 s); with a projection, closes what
+  /// is open and marks the run finished; then joins the thread.
   ~EventWriter();
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
@@ -48,8 +54,11 @@ class EventWriter {
 
  private:
   void run();
+  void finishRun();
 
   std::unique_ptr<EventStore> store_;
+  std::unique_ptr<Projection> projection_;  // writer thread only
+  const std::uint64_t run_;
   const std::size_t maxBatch_;
   const std::size_t maxQueued_;
   mutable std::mutex mutex_;

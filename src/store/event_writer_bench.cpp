@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "store/event_writer.h"
-#include "store/sqlite_event_store.h"
+#include "store/sqlite_store.h"
 
 namespace {
 
@@ -20,7 +20,7 @@ void BM_EventLogThroughput(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     std::filesystem::remove(dir + "/events.db");
-    auto s = sb::store::SqliteEventStore::open({dir + "/events.db"});
+    auto s = sb::store::SqliteStore::open({dir + "/events.db"});
     state.ResumeTiming();
     sb::store::EventWriter w(std::unique_ptr<sb::store::EventStore>(std::move(s).value()));
     for (int i = 0; i < events; ++i) {

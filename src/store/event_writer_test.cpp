@@ -8,7 +8,7 @@
 
 #include <filesystem>
 
-#include "store/sqlite_event_store.h"
+#include "store/sqlite_store.h"
 
 namespace sb::store {
 namespace {
@@ -28,7 +28,7 @@ class EventWriterTest : public ::testing::Test {
   }
   std::string db() const { return dir_ + "/events.db"; }
   std::unique_ptr<EventStore> open() {
-    auto s = SqliteEventStore::open({db()});
+    auto s = SqliteStore::open({db()});
     EXPECT_TRUE(s.ok()) << s.error().message;
     return s ? std::unique_ptr<EventStore>(std::move(s).value()) : nullptr;
   }
@@ -42,7 +42,7 @@ Event numbered(int i) {
 TEST_F(EventWriterTest, CommitsEveryEventInOrderInFewTransactions) {
   constexpr int kEvents = 20000;
   {
-    EventWriter w(open(), 4096);
+    EventWriter w(open(), nullptr, 0, 4096);
     for (int i = 1; i <= kEvents; ++i) EXPECT_EQ(w.append(numbered(i)), static_cast<unsigned>(i));
     ASSERT_TRUE(w.flush(milliseconds(20000)));
     auto st = w.stats();
@@ -69,7 +69,7 @@ TEST_F(EventWriterTest, DestructionCommitsWhatIsQueued) {
 }
 
 TEST_F(EventWriterTest, FullQueueRefusesAndCounts) {
-  EventWriter w(open(), 8192, 0);  // a queue that takes nothing
+  EventWriter w(open(), nullptr, 0, 8192, 0);  // a queue that takes nothing
   EXPECT_EQ(w.append(numbered(1)), 0u);
   EXPECT_EQ(w.stats().refused, 1u);
 }
@@ -84,9 +84,9 @@ TEST_F(EventWriterTest, AcknowledgedEventsSurviveKill9) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     ::close(fds[0]);
-    auto s = SqliteEventStore::open({db()});
+    auto s = SqliteStore::open({db()});
     if (!s) ::_exit(3);
-    EventWriter w(std::unique_ptr<EventStore>(std::move(s).value()), 512);
+    EventWriter w(std::unique_ptr<EventStore>(std::move(s).value()), nullptr, 0, 512);
     std::uint64_t reported = 0;
     for (int i = 1; i <= 5'000'000; ++i) {
       w.append(numbered(i));
