@@ -64,6 +64,10 @@ bool EventWriter::flush(std::chrono::milliseconds timeout) {
   return committed_.wait_for(lock, timeout, [&] { return committedSeq_ >= target; });
 }
 
+void EventWriter::setCommittedListener(CommittedListener listener) {
+  listener_ = std::move(listener);
+}
+
 WriterStats EventWriter::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -94,6 +98,14 @@ void EventWriter::run() {
       projected = batch.size();
     }
     auto r = store_->append(batch, derived);
+    if (r && listener_) {
+      // One writer per database: a batch's ids are consecutive and end at the returned id.
+      std::vector<StoredEvent> committed;
+      committed.reserve(batch.size());
+      std::uint64_t id = *r - batch.size();
+      for (const Event& e : batch) committed.push_back(StoredEvent{++id, run_, e});
+      listener_(std::move(committed));
+    }
     std::unique_lock lock(mutex_);
     if (r) {
       committedSeq_ += batch.size();

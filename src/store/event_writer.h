@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -51,6 +52,10 @@ class EventWriter {
   bool flush(std::chrono::milliseconds timeout);
   /// A snapshot of the counters.
   WriterStats stats() const;
+  /// Receives each committed batch with its ids, on the writer thread, in commit order.
+  using CommittedListener = std::function<void(std::vector<StoredEvent>&&)>;
+  /// Sets the listener (the event stream and webhooks); call before the first append().
+  void setCommittedListener(CommittedListener listener);
 
  private:
   void run();
@@ -58,6 +63,7 @@ class EventWriter {
 
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<Projection> projection_;  // writer thread only
+  CommittedListener listener_;              // set before appends; writer thread calls it
   const std::uint64_t run_;
   const std::size_t maxBatch_;
   const std::size_t maxQueued_;
