@@ -8,7 +8,12 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 namespace sb::api {
 namespace {
@@ -160,6 +165,47 @@ HttpResponse text(std::string body) {
   return HttpResponse{200, "text/plain", std::move(body), {}};
 }
 
+/// Responders that async handlers park, for the test to answer from its own threads.
+class Parked {
+ public:
+  void put(std::string id, Responder r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    items_.emplace_back(std::move(id), std::move(r));
+    cv_.notify_all();
+  }
+  /// The next parked responder, waiting up to 5 s; its id must be `id`.
+  std::optional<Responder> take(std::string_view id) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, milliseconds(5000), [&] { return !items_.empty(); })) return {};
+    auto [got, r] = std::move(items_.front());
+    items_.pop_front();
+    EXPECT_EQ(got, id);
+    return r;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<std::string, Responder>> items_;
+};
+
+/// Polls `condition` until it holds or 5 s have passed; whether it held.
+template <class Condition>
+bool eventually(Condition condition) {
+  auto deadline = Clock::now() + milliseconds(5000);
+  while (!condition()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+/// Runs `fn` on a thread of its own and waits for it.
+template <class Fn>
+void onOtherThread(Fn fn) {
+  std::thread(std::move(fn)).join();
+}
+
 class HttpServerTest : public ::testing::Test {
  protected:
   static HttpConfig testConfig() {
@@ -196,6 +242,17 @@ class HttpServerTest : public ::testing::Test {
     server_->route("GET", "/bad-header", [](const HttpRequest&) {
       return HttpResponse{200, "text/plain", "x", {{"X-Evil", "a\r\nSet-Cookie: stolen=1"}}};
     });
+    server_->route("GET", "/query", [](const HttpRequest& r) {
+      return text(r.queryParam("queue") + "|" + r.queryParam("after") + "|" +
+                  r.queryParam("missing"));
+    });
+    server_->routeAsync("GET", "/later/{id}", [this](const HttpRequest& r, Responder respond) {
+      parked_.put(r.param("id"), std::move(respond));
+    });
+    server_->routeAsync("GET", "/drop", [](const HttpRequest&, Responder) {});
+    server_->routeAsync("GET", "/async-boom", [](const HttpRequest&, Responder) {
+      throw std::runtime_error("secret-detail");
+    });
     auto r = server_->start();
     ASSERT_TRUE(r.ok()) << r.error().message;
     ASSERT_NE(server_->port(), 0);
@@ -206,6 +263,7 @@ class HttpServerTest : public ::testing::Test {
     return c.read(head);
   }
 
+  Parked parked_;  // declared before server_: handlers use it until the server is gone
   std::unique_ptr<HttpServer> server_;
 };
 
@@ -240,6 +298,14 @@ TEST_F(HttpServerTest, HandlerSeesMethodPathQueryHeadersBodyAndPeer) {
   // Absolute-form target (RFC 9112 §3.2.2) routes by its path.
   r = roundTrip(c, "GET http://test/healthz HTTP/1.1\r\nHost: test\r\n\r\n");
   EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(HttpServerTest, QueryParametersAreDecoded) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client c(server_->port());
+  EXPECT_EQ(roundTrip(c, get("/query?after=123&queue=sales%2Feu+west")).body, "sales/eu west|123|");
+  EXPECT_EQ(roundTrip(c, get("/query?queue=a&queue=b&after")).body, "a||");
+  EXPECT_EQ(roundTrip(c, get("/query?queue=%zz")).body, "||");
 }
 
 TEST_F(HttpServerTest, PathCapturesAreDecodedAndLiteralSegmentsWin) {
@@ -473,6 +539,115 @@ TEST_F(HttpServerTest, StopClosesOpenConnectionsAndIsIdempotent) {
   EXPECT_TRUE(c.closedWithin(milliseconds(5000)));
   server_->stop();
   EXPECT_EQ(server_->start().error().code, Errc::kConflict);
+}
+
+// ---- routeAsync -------------------------------------------------------------------------
+
+TEST_F(HttpServerTest, AsyncAnswerFromAnotherThread) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client c(server_->port());
+  c.send(get("/later/1"));
+  std::optional<Responder> respond = parked_.take("1");
+  ASSERT_TRUE(respond);
+  onOtherThread([&] {
+    (*respond)(text("answer:1"));
+    (*respond)(text("second call is ignored"));
+  });
+  Reply r = c.read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "answer:1");
+  EXPECT_EQ(r.header("Server"), "switchboard");
+  EXPECT_EQ(roundTrip(c, get("/healthz")).body, "{\"status\":\"ok\"}");
+  EXPECT_EQ(server_->stats().handlerFailures, 0u);
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsWaitForAnEarlierAsyncAnswer) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client c(server_->port());
+  c.send(get("/later/1") + get("/healthz") + get("/later/2"));
+  std::optional<Responder> first = parked_.take("1");
+  ASSERT_TRUE(first);
+  // Nothing behind the deferred request has been routed: it waits in the input buffer.
+  EXPECT_EQ(server_->stats().requests, 1u);
+  onOtherThread([&] { (*first)(text("answer:1")); });
+  EXPECT_EQ(c.read().body, "answer:1");
+  EXPECT_EQ(c.read().body, "{\"status\":\"ok\"}");
+  std::optional<Responder> second = parked_.take("2");
+  ASSERT_TRUE(second);
+  onOtherThread([&] { (*second)(text("answer:2")); });
+  EXPECT_EQ(c.read().body, "answer:2");
+}
+
+TEST_F(HttpServerTest, AsyncAnswerAfterTheClientLeftIsDropped) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto c = std::make_unique<Client>(server_->port());
+  c->send(get("/later/1"));
+  std::optional<Responder> respond = parked_.take("1");
+  ASSERT_TRUE(respond);
+  c.reset();
+  onOtherThread([&] { (*respond)(text("nobody reads this")); });
+  // The server learns of the close when it writes the answer; poll until the session is gone.
+  EXPECT_TRUE(eventually([&] { return server_->stats().openConnections == 0; }));
+  EXPECT_EQ(server_->stats().handlerFailures, 0u);
+  Client next(server_->port());
+  EXPECT_EQ(roundTrip(next, get("/healthz")).status, 200);
+}
+
+TEST_F(HttpServerTest, AsyncAnswerAfterTheServerIsGoneIsDropped) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client c(server_->port());
+  c.send(get("/later/1"));
+  std::optional<Responder> respond = parked_.take("1");
+  ASSERT_TRUE(respond);
+  server_->stop();
+  EXPECT_TRUE(c.closedWithin(milliseconds(5000)));
+  EXPECT_EQ(c.pending(), "");
+  server_.reset();
+  onOtherThread([&] { (*respond)(text("too late")); });  // must neither crash nor leak
+  onOtherThread([r = std::move(*respond)] {});           // dropping it is as harmless
+}
+
+TEST_F(HttpServerTest, AsyncHandlerTimeoutGives503AndTheLateAnswerIsDropped) {
+  HttpConfig config = testConfig();
+  config.handlerTimeout = milliseconds(200);
+  ASSERT_NO_FATAL_FAILURE(start(config));
+  Client c(server_->port());
+  auto begin = Clock::now();
+  c.send(get("/later/1"));
+  std::optional<Responder> respond = parked_.take("1");
+  ASSERT_TRUE(respond);
+  Reply r = c.read();
+  expectJsonError(r, 503);
+  EXPECT_EQ(r.body, "{\"error\":\"timeout\"}");
+  EXPECT_GE(Clock::now() - begin, milliseconds(200));
+  EXPECT_EQ(server_->stats().handlerTimeouts, 1u);
+  onOtherThread([&] { (*respond)(text("late")); });
+  // The connection stays usable and the late answer never shows up on it.
+  EXPECT_EQ(roundTrip(c, get("/healthz")).body, "{\"status\":\"ok\"}");
+  EXPECT_EQ(roundTrip(c, get("/api/v1/queues/5")).body, "queue:5");
+}
+
+TEST_F(HttpServerTest, DroppedOrThrowingAsyncHandlerGives500) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client c(server_->port());
+  Reply r = roundTrip(c, get("/drop"));  // the handler let its Responder go
+  expectJsonError(r, 500);
+  EXPECT_EQ(r.body, "{\"error\":\"internal error\"}");
+  EXPECT_EQ(server_->stats().handlerFailures, 1u);
+
+  c.send(get("/later/7"));  // dropped later, on another thread
+  std::optional<Responder> respond = parked_.take("7");
+  ASSERT_TRUE(respond);
+  onOtherThread([r = std::move(*respond)] {});
+  respond.reset();
+  expectJsonError(c.read(), 500);
+  EXPECT_EQ(server_->stats().handlerFailures, 2u);
+
+  r = roundTrip(c, get("/async-boom"));
+  expectJsonError(r, 500);
+  EXPECT_EQ(r.body.find("secret-detail"), std::string::npos);
+  EXPECT_EQ(server_->stats().handlerFailures, 3u);
+  EXPECT_EQ(roundTrip(c, get("/healthz")).status, 200);
 }
 
 TEST(HttpServerStart, BusyPortFailsNamingAddressAndPort) {
