@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "app/internal/config_contact_center.h"
+#include "app/internal/config_records.h"
 #include "app/internal/yaml_config.h"
 
 namespace sb::app {
@@ -55,7 +56,7 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg,
   for (const auto& t : list) {
     checkKeys(src, t,
               {"id", "name", "domains", "extensions", "numbers", "agents", "queues", "flows",
-               "lists", "customers", "shared_agents"});
+               "lists", "customers", "shared_agents", "reporting", "recordings", "webhooks"});
     TenantConfig tc;
     tc.id = get<std::string>(src, t, "id", "");
     if (tc.id.empty()) bad(src, t, "tenant needs an 'id'");
@@ -134,6 +135,7 @@ void parseTenants(std::string_view src, const YAML::Node& list, Config& cfg,
       }
     }
     parseContactCenter(src, t, tc, cfg.trunks, baseDir);
+    parseTenantRecords(src, t, tc);
     cfg.tenants.push_back(std::move(tc));
   }
   checkSharedSeats(src, cfg.tenants);
@@ -214,7 +216,7 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
   if (!root || root.IsNull()) throw ConfigError{std::string(src) + ": empty configuration"};
   checkKeys(src, root,
             {"sip", "http", "log_level", "limits", "security", "registrar", "media", "trunks",
-             "tenants", "demo", "store"});
+             "tenants", "demo", "store", "api"});
   if (auto sip = root["sip"]) {
     checkKeys(src, sip, {"listen"});
     for (const auto& l : sip["listen"]) {
@@ -284,6 +286,7 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
   }
   if (auto t = root["trunks"]) parseTrunks(src, t, cfg);
   if (auto t = root["tenants"]) parseTenants(src, t, cfg, baseDir);
+  if (auto a = root["api"]) parseApi(src, a, cfg);
   if (auto d = root["demo"]) cfg.demo = parseDemo(src, d, cfg);
   return cfg;
 }

@@ -101,6 +101,22 @@ struct FlowSource {
 };
 
 /// One client company.
+/// How a tenant's reports count (docs/metrics.md).
+struct ReportingConfig {
+  std::uint32_t serviceLevelS = 20;  ///< answered within this counts as met
+  std::uint32_t shortAbandonS = 5;   ///< abandons within this are short abandons
+  /// "answered" (in SL / answered), "offered" (in SL / offered minus short abandons) or
+  /// "abandons_met" (in SL plus abandoned in SL, over offered minus short abandons).
+  std::string serviceLevelVariant = "offered";
+};
+
+/// An outgoing webhook of a tenant: events POSTed as JSON, signed, retried from a spool.
+struct WebhookConfig {
+  std::string url;                  ///< http:// or https://
+  std::string secret;               ///< HMAC-SHA256 key of the signature header; never logged
+  std::vector<std::string> kinds;   ///< event kinds to send ("call_ended", ...); empty: all
+};
+
 struct TenantConfig {
   std::string id;
   std::string name;
@@ -113,6 +129,9 @@ struct TenantConfig {
   std::vector<FlowSource> flows;
   std::map<std::string, std::vector<std::string>> lists;  ///< black/white/VIP lists of numbers
   std::vector<CustomerConfig> customers;
+  ReportingConfig reporting;
+  std::uint32_t recordingRetentionDays = 0;  ///< recordings older are deleted; 0 = keep
+  std::vector<WebhookConfig> webhooks;
 };
 
 /// Authentication-failure policy.
@@ -171,6 +190,22 @@ struct StoreConfig {
   bool syncFull = false;  ///< synchronous=FULL (survives power loss) instead of NORMAL
 };
 
+/// One API credential: an API token (by its SHA-256) or a user (by an argon2id hash).
+struct ApiCredential {
+  std::string name;
+  std::string role;    ///< "operator", "tenant_admin", "supervisor", "agent"
+  std::string tenant;  ///< empty only for operators
+  std::string agent;   ///< role agent: the agent it acts as
+  std::string secretHash;  ///< tokens: hex SHA-256 of the token; users: crypto_pwhash_str text
+};
+
+/// The REST/WebSocket API's credentials.
+struct ApiConfig {
+  std::vector<ApiCredential> tokens;
+  std::vector<ApiCredential> users;
+  std::uint32_t sessionHours = 8;  ///< lifetime of a login session token
+};
+
 /// Whole-node configuration.
 struct Config {
   std::vector<sip::ListenSpec> sip;
@@ -185,6 +220,7 @@ struct Config {
   sip::RegistrarConfig registrar;
   MediaSettings media;
   StoreConfig store;
+  ApiConfig api;
   std::vector<TrunkConfig> trunks;
   std::vector<TenantConfig> tenants;
   std::optional<DemoConfig> demo;

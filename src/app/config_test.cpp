@@ -221,5 +221,70 @@ TEST(ConfigTest, ContactCenterErrorsNameTheProblem) {
   }
 }
 
+constexpr const char* kRecords = R"(
+tenants:
+  - id: acme
+    domains: [acme.example]
+    extensions:
+      - { user: "1001", password: "long-enough-1" }
+    agents:
+      - { name: alice, extension: "1001" }
+    reporting: { service_level_s: 30, short_abandon_s: 10, service_level_variant: answered }
+    recordings: { retention_days: 90 }
+    webhooks:
+      - { url: "https://hooks.acme.example/sb", secret: "0123456789abcdef", events: [call_ended] }
+api:
+  session_hours: 4
+  tokens:
+    - { name: ops, role: operator,
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" }
+  users:
+    - { name: alice, role: agent, tenant: acme, agent: alice,
+        password_hash: "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaA" }
+)";
+
+TEST(ConfigTest, ReportingRecordingsWebhooksAndApiCredentials) {
+  auto c = parseConfig(kRecords, "r.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const TenantConfig& acme = c->tenants[0];
+  EXPECT_EQ(acme.reporting.serviceLevelS, 30u);
+  EXPECT_EQ(acme.reporting.shortAbandonS, 10u);
+  EXPECT_EQ(acme.reporting.serviceLevelVariant, "answered");
+  EXPECT_EQ(acme.recordingRetentionDays, 90u);
+  ASSERT_EQ(acme.webhooks.size(), 1u);
+  EXPECT_EQ(acme.webhooks[0].kinds, std::vector<std::string>{"call_ended"});
+  EXPECT_EQ(c->api.sessionHours, 4u);
+  ASSERT_EQ(c->api.tokens.size(), 1u);
+  EXPECT_EQ(c->api.tokens[0].role, "operator");
+  ASSERT_EQ(c->api.users.size(), 1u);
+  EXPECT_EQ(c->api.users[0].agent, "alice");
+}
+
+TEST(ConfigTest, RecordsAndApiErrorsNameTheProblem) {
+  const std::string good = kRecords;
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {with("variant: answered", "variant: most"), "service_level_variant must be"},
+      {with("https://hooks", "ftp://hooks"), "webhook url must start with"},
+      {with("\"0123456789abcdef\"", "\"short\""), "secret must be at least 16"},
+      {with("role: operator", "role: god"), "role must be operator"},
+      {with("tenant: acme, agent", "tenant: other, agent"), "needs the id of a tenant"},
+      {with("agent: alice,", "agent: mallory,"), "needs an agent of tenant acme"},
+      {with("sha256: \"9f86", "sha256: \"XX86"), "sha256 must be 64 lower-case hex"},
+      {with("$argon2id$", "plain"), "password_hash must be an argon2 hash"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    auto r = parseConfig(yaml, "r.yaml");
+    ASSERT_FALSE(r.ok()) << expected;
+    EXPECT_NE(r.error().message.find(expected), std::string::npos) << "got: " << r.error().message;
+    EXPECT_EQ(r.error().message.rfind("r.yaml:", 0), 0u) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sb::app

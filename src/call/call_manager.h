@@ -71,6 +71,12 @@ class CallManager final : public sip::UaHandler {
   CallManager& operator=(const CallManager&) = delete;
 
   void setApp(CallApp* app) { app_ = app; }
+  /// Numbers calls and legs from `base + 1` (the node run's id << 32, so ids never repeat
+  /// across restarts: CDRs, recordings and the API name calls by them). Before the first call.
+  void setIdBase(std::uint64_t base) {
+    nextLeg_ = base + 1;
+    nextCall_ = base + 1;
+  }
   void setRequestHandler(RequestHandler h) { requests_ = std::move(h); }
 
   // ---- control API; kNotFound for an unknown (or ended) leg, kConflict for the wrong state
