@@ -19,8 +19,9 @@ namespace {
 /// array of rows ($1 CDRs, $2 agent intervals, $3 recordings; $4 = kIntervalMs). Only the
 /// CDRs actually inserted (ON CONFLICT DO NOTHING ... RETURNING) are added into interval_sums,
 /// so a replayed CDR is neither stored nor counted twice. The interval is floor(queued_ms /
-/// kIntervalMs) * kIntervalMs; a flag counts only with its disposition (short and in-SL
-/// abandons are abandons, in-SL answers answers), as in SqliteStore.
+/// kIntervalMs) * kIntervalMs; the sums are docs/metrics.md "Intervals" (report::rollUp is
+/// the reference): a flag counts only with its disposition, talk/hold/wrap-up only for
+/// answered CDRs (AHT divides by answered).
 constexpr const char* kInsertDerivedSql =
     "WITH c AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("
     "  run bigint, call_id bigint, tenant text, number text, caller text, start_ms bigint,"
@@ -54,7 +55,10 @@ constexpr const char* kInsertDerivedSql =
     "  count(*) FILTER (WHERE abandoned_in_sl AND disposition = 'abandoned'),"
     "  COALESCE(sum(wait_ms) FILTER (WHERE disposition = 'answered'), 0)::bigint,"
     "  COALESCE(sum(wait_ms) FILTER (WHERE disposition = 'abandoned'), 0)::bigint,"
-    "  max(wait_ms), sum(talk_ms)::bigint, sum(hold_ms)::bigint, sum(wrap_up_ms)::bigint"
+    "  max(wait_ms),"
+    "  COALESCE(sum(talk_ms) FILTER (WHERE disposition = 'answered'), 0)::bigint,"
+    "  COALESCE(sum(hold_ms) FILTER (WHERE disposition = 'answered'), 0)::bigint,"
+    "  COALESCE(sum(wrap_up_ms) FILTER (WHERE disposition = 'answered'), 0)::bigint"
     "  FROM ins WHERE queue <> '' GROUP BY 1, 2, 3"
     "  ON CONFLICT (tenant, interval_start_ms, queue) DO UPDATE SET"
     "  offered = interval_sums.offered + EXCLUDED.offered,"
