@@ -24,8 +24,9 @@ constexpr std::array<const char*, 1> kMigrations = {
     "  tenant text NOT NULL, source text NOT NULL, kind text NOT NULL, body text NOT NULL);"
     "CREATE INDEX events_by_tenant ON events (tenant, id);"
     // Runs only grow along the append-only table: a BRIN index finds a run's blocks for
-    // recovery at a fraction of a btree's cost per insert (~30 % of COPY time measured).
-    "CREATE INDEX events_by_run ON events USING brin (run);"
+    // recovery at a fraction of a btree's cost per insert (~30 % of COPY time measured);
+    // autosummarize keeps filled block ranges summarized (unsummarized ones are scanned).
+    "CREATE INDEX events_by_run ON events USING brin (run) WITH (autosummarize = on);"
     "CREATE TABLE runs (id bigint PRIMARY KEY, started_ms bigint NOT NULL, finished_ms bigint);"
     "CREATE TABLE cdrs ("
     "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
