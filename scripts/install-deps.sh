@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libboost1.81-dev libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata libsqlite3-dev
-  libspandsp-dev libsndfile1-dev libspeexdsp-dev flite espeak-ng sox
+  libsodium-dev libspandsp-dev libsndfile1-dev libspeexdsp-dev flite espeak-ng sox
   sip-tester sipsak baresip python3 procps iproute2
   libpq-dev postgresql wrk
 )
