@@ -106,7 +106,7 @@ struct ReportingConfig {
   std::uint32_t serviceLevelS = 20;  ///< answered within this counts as met
   std::uint32_t shortAbandonS = 5;   ///< abandons within this are short abandons
   /// "answered" (in SL / answered), "offered" (in SL / offered minus short abandons) or
-  /// "abandons_met" (in SL plus abandoned in SL, over offered minus short abandons).
+  /// "offered_with_abandons" (in SL plus abandoned in SL, over offered minus short abandons).
   std::string serviceLevelVariant = "offered";
 };
 

@@ -71,9 +71,9 @@ void parseTenantRecords(std::string_view src, const YAML::Node& t, TenantConfig&
     rc.serviceLevelVariant = get<std::string>(src, r, "service_level_variant",
                                               rc.serviceLevelVariant);
     if (rc.serviceLevelVariant != "answered" && rc.serviceLevelVariant != "offered" &&
-        rc.serviceLevelVariant != "abandons_met") {
+        rc.serviceLevelVariant != "offered_with_abandons") {
       bad(src, r["service_level_variant"],
-          "service_level_variant must be answered, offered or abandons_met");
+          "service_level_variant must be answered, offered or offered_with_abandons");
     }
   }
   if (auto r = t["recordings"]) {

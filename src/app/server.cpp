@@ -14,6 +14,7 @@
 #include "app/event_log.h"
 #include "app/loop_timer.h"
 #include "app/metrics.h"
+#include "app/records.h"
 #include "app/number_apps.h"
 #include "app/registration.h"
 #include "base/blocking_pool.h"
@@ -29,6 +30,7 @@
 #include "sip/transport.h"
 #include "sip/user_agent.h"
 #include "store/event_writer.h"
+#include "store/projection.h"
 #include "store/sqlite_store.h"
 
 namespace sb::app {
@@ -154,6 +156,8 @@ struct Server::Impl {
   sip::AuthGuard guard;
   Registration registration;
   std::unique_ptr<store::EventWriter> writer;  // outlives `events`, which appends to it
+  std::unique_ptr<StoreReader> reader;         // the API's queries
+  std::uint64_t run = 0;                       // this node run (the store numbers runs)
   EventLog events;
   media::MediaEngine media;
   media::TtsCache tts;
@@ -279,6 +283,34 @@ struct Server::Impl {
     spdlog::info("reload: {} flow version(s) published from {}", *published, configPath);
   }
 
+  // The event log, this run's number, the records of runs that never finished (the node was
+  // killed), the writer deriving CDRs as it commits, and the reader the API queries through.
+  Result<void> openStore() {
+    auto db = store::SqliteStore::open({config.store.path, config.store.syncFull});
+    if (!db) return fail(db.error().code, "store: " + db.error().message);
+    auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+    auto started = (*db)->beginRun(nowMs);
+    if (!started) return fail(started.error().code, "store: " + started.error().message);
+    auto projection = cdrProjection(config);
+    auto recovered = store::recoverRuns(**db, started->unfinished, projection, nowMs);
+    if (!recovered) return fail(recovered.error().code, "store: " + recovered.error().message);
+    if (!started->unfinished.empty()) {
+      spdlog::warn("store: {} run(s) had not finished (the node was killed); {} record(s) closed",
+                   started->unfinished.size(), *recovered);
+    }
+    run = started->run;
+    calls.setIdBase(run << 32);
+    writer = std::make_unique<store::EventWriter>(std::move(db).value(), projection(), run);
+    events.setWriter(writer.get());
+    auto r = StoreReader::open(config.store);
+    if (!r) return fail(r.error().code, "store: " + r.error().message);
+    reader = std::move(r).value();
+    spdlog::info("store: event log in {}, run {}", config.store.path, run);
+    return {};
+  }
+
   void schedulePurge() {
     purgeTimer = wheel.start(std::chrono::seconds(30), [this] {
       registrar.purgeExpired();
@@ -309,11 +341,7 @@ Result<void> Server::start() {
   }
   s.digest.setAlgorithms(std::move(algorithms));
   if (!s.config.store.path.empty()) {
-    auto db = store::SqliteStore::open({s.config.store.path, s.config.store.syncFull});
-    if (!db) return fail(db.error().code, "store: " + db.error().message);
-    s.writer = std::make_unique<store::EventWriter>(std::move(db).value());
-    s.events.setWriter(s.writer.get());
-    spdlog::info("store: event log in {}", s.config.store.path);
+    if (auto r = s.openStore(); !r) return r;
   }
   s.ua.setHandler(&s.calls);
   s.calls.setApp(&s.router);

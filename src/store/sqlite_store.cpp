@@ -176,8 +176,8 @@ Result<std::vector<StoredEvent>> SqliteStore::recoveryEvents(std::uint64_t run) 
   Statement q(db_->handle,
               "SELECT id, time_ms, tenant, source, kind, body, call_id FROM events e "
               "WHERE run = ? AND ((call_id <> 0 AND NOT EXISTS (SELECT 1 FROM cdrs c "
-              "WHERE c.run = e.run AND c.call_id = e.call_id)) OR (call_id = 0 AND "
-              "source = 'acd' AND kind = 'agent_state')) ORDER BY id");
+              "WHERE c.run = e.run AND c.call_id = e.call_id)) OR (source = 'acd' AND "
+              "kind = 'agent_state')) ORDER BY id");
   if (!q) return dbError(db_->handle, "recovery events");
   q.bind(1, run);
   std::vector<StoredEvent> out;

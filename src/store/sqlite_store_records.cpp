@@ -106,10 +106,11 @@ void bindCdr(Statement& s, const Cdr& c) {
   s.bind(i++, legsJson(c.legs));
 }
 
-/// Adds one inserted CDR into the sums of the interval it was queued in (docs/metrics.md).
+/// Adds one inserted CDR into the sums of the interval it was queued in (floored), handle
+/// times of answered CDRs only (docs/metrics.md "Intervals", report::addCdr).
 void bindSums(Statement& s, const Cdr& c) {
   auto is = [&](Disposition d) { return std::int64_t{c.disposition == d ? 1 : 0}; };
-  std::int64_t start = c.queuedMs - (c.queuedMs % kIntervalMs);
+  std::int64_t start = c.queuedMs - (((c.queuedMs % kIntervalMs) + kIntervalMs) % kIntervalMs);
   int i = 1;
   s.bind(i++, c.tenant);
   s.bind(i++, start);
@@ -121,7 +122,8 @@ void bindSums(Statement& s, const Cdr& c) {
         std::int64_t{abandoned && c.shortAbandon}, is(Disposition::kCallback),
         is(Disposition::kLeft), std::int64_t{answered && c.answeredInSl},
         std::int64_t{abandoned && c.abandonedInSl}, answered ? c.waitMs : 0,
-        abandoned ? c.waitMs : 0, c.waitMs, c.talkMs, c.holdMs, c.wrapUpMs}) {
+        abandoned ? c.waitMs : 0, c.waitMs, answered ? c.talkMs : 0, answered ? c.holdMs : 0,
+        answered ? c.wrapUpMs : 0}) {
     s.bind(i++, v);
   }
 }
