@@ -38,6 +38,9 @@ void BuilderState::onAcdEvent(std::uint64_t run, const store::Event& e, const Ev
   // that is not this CDR's business.
   if (!open_.count(key) && isFinished(key)) return;
   OpenCall& c = openCall(key, e);
+  // Once a callback is requested, the contact's offers and accept are the callback's (dialled
+  // as a new call), even while the caller still hears the confirmation.
+  if (c.callback && e.kind != "contact_callback") return;
   if (e.kind == "contact_ended") {
     contactEnded(run, key, c, e, f);
   } else {

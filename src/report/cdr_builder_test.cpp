@@ -132,6 +132,19 @@ TEST_F(BuilderTest, CallbackIsNotAnAbandonAndItsLaterOffersAreNotThisCall) {
   EXPECT_EQ(out.cdrs.size(), 1u);
 }
 
+TEST_F(BuilderTest, CallbackOfferedWhileTheCallerStillListensIsNotAnAnswer) {
+  inbound(0, 1, 1, "301");
+  acd(1000, "contact_queued", {{"call", "1"}, {"queue", "sales"}});
+  acd(9000, "contact_callback", {{"call", "1"}, {"queue", "sales"}});
+  acd(9000, "contact_offered", {{"call", "1"}, {"queue", "sales"}, {"agent", "bob"}});
+  acd(10000, "contact_accepted", {{"call", "1"}, {"queue", "sales"}, {"agent", "bob"}});
+  hangUp(11000, 1, 1, "normal");
+  const store::Cdr& c = only();
+  EXPECT_EQ(c.disposition, Disposition::kCallback);
+  EXPECT_EQ(c.agent, "");
+  EXPECT_EQ(c.waitMs, 8000);
+}
+
 TEST_F(BuilderTest, LeftAfterMaxWaitThenVoicemail) {
   inbound(0, 1, 1, "400");
   acd(1000, "contact_queued", {{"call", "1"}, {"queue", "sales"}});

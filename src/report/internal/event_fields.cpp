@@ -1,6 +1,8 @@
 #include "report/internal/event_fields.h"
 
 #include <charconv>
+#include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -14,44 +16,106 @@ bool parseDecimal(std::string_view s, std::uint64_t& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-bool readId(const nlohmann::json& j, const char* key, std::uint64_t& out) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (it->is_number_unsigned()) {
-    out = it->get<std::uint64_t>();
-    return true;
-  }
-  if (it->is_number_integer()) {
-    auto v = it->get<std::int64_t>();
-    if (v < 0) return false;
-    out = static_cast<std::uint64_t>(v);
-    return true;
-  }
-  if (it->is_string()) return parseDecimal(it->get_ref<const std::string&>(), out);
-  return false;
-}
+// Fills EventFields straight from the parser's callbacks (SAX): no DOM is built, which
+// keeps the store writer's per-event cost low. Only top-level keys are read; nested values
+// of other keys are skipped.
+class FieldsHandler {
+ public:
+  using json = nlohmann::json;
+  explicit FieldsHandler(EventFields& f) : f_(f) {}
 
-bool readText(const nlohmann::json& j, const char* key, std::string& out) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (!it->is_string()) return false;
-  out = it->get<std::string>();
-  return true;
-}
+  bool null() { return scalar(); }
+  bool boolean(bool) { return mine() ? fail() : scalar(); }
+  bool number_integer(json::number_integer_t v) {
+    if (!mine()) return scalar();
+    if (v < 0 || id_ == nullptr) return fail();
+    *id_ = static_cast<std::uint64_t>(v);
+    return scalar();
+  }
+  bool number_unsigned(json::number_unsigned_t v) {
+    if (!mine()) return scalar();
+    if (id_ == nullptr) return fail();
+    *id_ = v;
+    return scalar();
+  }
+  bool number_float(json::number_float_t, const json::string_t&) {
+    return mine() ? fail() : scalar();
+  }
+  bool string(json::string_t& v) {
+    if (!mine()) return scalar();
+    if (text_ != nullptr) {
+      *text_ = std::move(v);
+    } else if (!parseDecimal(v, *id_)) {
+      return fail();
+    }
+    return scalar();
+  }
+  bool binary(json::binary_t&) { return fail(); }
+  bool start_object(std::size_t) { return open(); }
+  bool end_object() { return close(); }
+  bool start_array(std::size_t) { return depth_ == 0 ? fail() : open(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& k) {
+    if (depth_ == 1) select(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return fail();
+  }
+  bool ok() const { return ok_ && sawObject_; }
+
+ private:
+  bool mine() const { return depth_ == 1 && (id_ != nullptr || text_ != nullptr); }
+  bool fail() {
+    ok_ = false;
+    return false;
+  }
+  bool scalar() { return depth_ == 0 ? fail() : true; }  // a bare scalar is not an object
+  bool open() {
+    if (mine()) return fail();  // a known field holding an object or array
+    if (depth_ == 0) sawObject_ = true;
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+  void select(const std::string& k) {
+    id_ = nullptr;
+    text_ = nullptr;
+    for (const auto& [name, member] : kIds) {
+      if (k == name) id_ = &(f_.*member);
+    }
+    for (const auto& [name, member] : kTexts) {
+      if (k == name) text_ = &(f_.*member);
+    }
+  }
+
+  static constexpr std::pair<std::string_view, std::uint64_t EventFields::*> kIds[] = {
+      {"call", &EventFields::call}, {"leg", &EventFields::leg}, {"other", &EventFields::other}};
+  static constexpr std::pair<std::string_view, std::string EventFields::*> kTexts[] = {
+      {"detail", &EventFields::detail}, {"agent", &EventFields::agent},
+      {"queue", &EventFields::queue},   {"from", &EventFields::from},
+      {"to", &EventFields::to},         {"reason", &EventFields::reason},
+      {"type", &EventFields::type}};
+
+  EventFields& f_;
+  int depth_ = 0;
+  bool ok_ = true;
+  bool sawObject_ = false;
+  std::uint64_t* id_ = nullptr;
+  std::string* text_ = nullptr;
+};
 
 }  // namespace
 
 std::optional<EventFields> parseEventFields(std::string_view body) {
-  // No exceptions on this path (STYLE "Errors"): parse with allow_exceptions = false.
-  nlohmann::json j = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
   EventFields f;
-  bool ok = readId(j, "call", f.call) && readId(j, "leg", f.leg) && readId(j, "other", f.other) &&
-            readText(j, "detail", f.detail) && readText(j, "agent", f.agent) &&
-            readText(j, "queue", f.queue) && readText(j, "from", f.from) &&
-            readText(j, "to", f.to) && readText(j, "reason", f.reason) &&
-            readText(j, "type", f.type);
-  if (!ok) return std::nullopt;
+  FieldsHandler h(f);
+  // No exceptions on this path (STYLE "Errors"): a SAX parse reports errors to the handler.
+  bool parsed = nlohmann::json::sax_parse(body.begin(), body.end(), &h);
+  if (!parsed || !h.ok()) return std::nullopt;
   return f;
 }
 
