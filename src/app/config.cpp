@@ -278,8 +278,12 @@ Config parseRoot(std::string_view src, const YAML::Node& root, const std::string
   }
   if (auto m = root["media"]) parseMedia(src, m, cfg.media);
   if (auto st = root["store"]) {
-    checkKeys(src, st, {"path", "sync"});
+    checkKeys(src, st, {"path", "sync", "postgres"});
     cfg.store.path = get<std::string>(src, st, "path", cfg.store.path);
+    cfg.store.postgres = get<std::string>(src, st, "postgres", "");
+    if (!cfg.store.postgres.empty() && st["path"]) {
+      bad(src, st, "store: give either path (SQLite) or postgres (conninfo), not both");
+    }
     auto sync = get<std::string>(src, st, "sync", "normal");
     if (sync != "normal" && sync != "full") bad(src, st["sync"], "sync must be normal or full");
     cfg.store.syncFull = sync == "full";

@@ -186,8 +186,11 @@ struct DemoConfig {
 
 /// The embedded store (SQLite in WAL mode): the append-only event log.
 struct StoreConfig {
-  std::string path = "var/switchboard.db";  ///< empty: no store (events are only logged)
+  std::string path = "var/switchboard.db";  ///< SQLite file; empty: no store (only log lines)
   bool syncFull = false;  ///< synchronous=FULL (survives power loss) instead of NORMAL
+  std::string postgres;   ///< libpq conninfo: PostgreSQL instead of the SQLite file
+  /// True when events are stored (a SQLite path or a PostgreSQL conninfo).
+  bool enabled() const { return !path.empty() || !postgres.empty(); }
 };
 
 /// One API credential: an API token (by its SHA-256) or a user (by an argon2id hash).

@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "report/cdr_builder.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 
 namespace sb::app {
@@ -94,13 +95,24 @@ Result<std::pair<std::int64_t, std::string>> fileDigest(const std::string& path)
   return std::make_pair(bytes, hex);
 }
 
+Result<std::unique_ptr<store::Store>> openStore(const StoreConfig& config) {
+  if (!config.postgres.empty()) {
+    auto db = store::PgStore::open({config.postgres});
+    if (!db) return db.error();
+    return std::unique_ptr<store::Store>(std::move(db).value());
+  }
+  auto db = store::SqliteStore::open({config.path, config.syncFull});
+  if (!db) return db.error();
+  return std::unique_ptr<store::Store>(std::move(db).value());
+}
+
 struct StoreReader::Impl {
-  std::unique_ptr<store::SqliteStore> db;  // used by the pool's one thread only
+  std::unique_ptr<store::Store> db;  // used by the pool's one thread only
   BlockingPool pool{1};                    // destroyed first: jobs finish before db closes
 };
 
 Result<std::unique_ptr<StoreReader>> StoreReader::open(const StoreConfig& config) {
-  auto db = store::SqliteStore::open({config.path, config.syncFull});
+  auto db = openStore(config);
   if (!db) return db.error();
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(db).value();
@@ -112,10 +124,7 @@ StoreReader::StoreReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StoreReader::~StoreReader() = default;
 
 void StoreReader::post(std::function<void(Repos&)> job) {
-  impl_->pool.post([this, job = std::move(job)] {
-    Repos repos{*impl_->db, *impl_->db};
-    job(repos);
-  });
+  impl_->pool.post([this, job = std::move(job)] { job(*impl_->db); });
 }
 
 }  // namespace sb::app

@@ -21,6 +21,9 @@ namespace sb::app {
 /// A factory of projections classifying CDRs with each tenant's thresholds in `config`.
 store::ProjectionFactory cdrProjection(const Config& config);
 
+/// Opens the configured store: PostgreSQL when `postgres` is set, else the SQLite file.
+Result<std::unique_ptr<store::Store>> openStore(const StoreConfig& config);
+
 /// Size and hex SHA-256 of a file; kIo when it cannot be read.
 Result<std::pair<std::int64_t, std::string>> fileDigest(const std::string& path);
 
@@ -28,10 +31,7 @@ Result<std::pair<std::int64_t, std::string>> fileDigest(const std::string& path)
 class StoreReader {
  public:
   /// Both repositories of one open connection.
-  struct Repos {
-    store::EventStore& events;
-    store::RecordStore& records;
-  };
+  using Repos = store::Store;
   /// Opens a reading connection on `config.store` (kIo, kConflict as the store's open).
   static Result<std::unique_ptr<StoreReader>> open(const StoreConfig& config);
   ~StoreReader();

@@ -285,8 +285,8 @@ struct Server::Impl {
 
   // The event log, this run's number, the records of runs that never finished (the node was
   // killed), the writer deriving CDRs as it commits, and the reader the API queries through.
-  Result<void> openStore() {
-    auto db = store::SqliteStore::open({config.store.path, config.store.syncFull});
+  Result<void> startRecords() {
+    auto db = openStore(config.store);
     if (!db) return fail(db.error().code, "store: " + db.error().message);
     auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::system_clock::now().time_since_epoch())
@@ -307,7 +307,8 @@ struct Server::Impl {
     auto r = StoreReader::open(config.store);
     if (!r) return fail(r.error().code, "store: " + r.error().message);
     reader = std::move(r).value();
-    spdlog::info("store: event log in {}, run {}", config.store.path, run);
+    spdlog::info("store: event log in {}, run {}",
+                 config.store.postgres.empty() ? config.store.path : "PostgreSQL", run);
     return {};
   }
 
@@ -340,8 +341,8 @@ Result<void> Server::start() {
                                         : sip::digest::Algorithm::kMd5);
   }
   s.digest.setAlgorithms(std::move(algorithms));
-  if (!s.config.store.path.empty()) {
-    if (auto r = s.openStore(); !r) return r;
+  if (s.config.store.enabled()) {
+    if (auto r = s.startRecords(); !r) return r;
   }
   s.ua.setHandler(&s.calls);
   s.calls.setApp(&s.router);

@@ -99,4 +99,7 @@ class RecordStore {
                                                                std::int64_t beforeMs) = 0;
 };
 
+/// Both repositories over one connection: what an adapter is (SqliteStore, PgStore).
+class Store : public EventStore, public RecordStore {};
+
 }  // namespace sb::store

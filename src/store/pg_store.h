@@ -18,7 +18,7 @@ struct PgOptions {
 };
 
 /// The event log and derived records in PostgreSQL.
-class PgStore final : public EventStore, public RecordStore {
+class PgStore final : public Store {
  public:
   /// Connects and migrates the database to the current schema. kIo on failure, kConflict
   /// when the database has a newer schema than this binary knows.

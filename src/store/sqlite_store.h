@@ -19,7 +19,7 @@ struct SqliteOptions {
 };
 
 /// The event log and derived records in SQLite.
-class SqliteStore final : public EventStore, public RecordStore {
+class SqliteStore final : public Store {
  public:
   /// Opens (creating) the database and migrates it to the current schema. kIo on failure,
   /// kConflict when the file has a newer schema than this binary knows.
