@@ -170,6 +170,8 @@ store::Disposition dispositionOf(const OpenCall& c) {
   if (c.interrupted) return D::kInterrupted;
   if (c.accepted) return D::kAnswered;
   if (c.callback) return D::kCallback;
+  // The node ended the call while stopping: the caller neither abandoned nor was served.
+  if (c.cdr.hangupCause == "shutdown") return D::kInterrupted;
   if (c.abandoned) return D::kAbandoned;
   if (c.left) return D::kLeft;
   // Queued, and the ACD said nothing by the settle deadline: the caller was lost while queued.

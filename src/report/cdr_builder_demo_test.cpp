@@ -82,14 +82,14 @@ TEST(DemoReplay, CdrsOfTheDemoRun) {
       {3, {Disposition::kSelfService, "", "13800000012", "system", "normal", 0, false}},
       {4, {Disposition::kAnswered, "sim2", "13800000009", "system", "shutdown", 3346, false}},
       {5, {Disposition::kAnswered, "sim5", "13800000011", "system", "shutdown", 1154, false}},
-      {6, {Disposition::kAbandoned, "", "13800000007", "system", "shutdown", 8761, false}},
+      {6, {Disposition::kInterrupted, "", "13800000007", "system", "shutdown", 8761, false}},
       {7, {Disposition::kAnswered, "sim1", "13800000008", "system", "shutdown", 1475, false}},
       {8, {Disposition::kAnswered, "sim3", "13800000002", "system", "shutdown", 4500, false}},
-      {9, {Disposition::kAbandoned, "", "13800000004", "system", "shutdown", 6023, false}},
-      {10, {Disposition::kAbandoned, "", "13800000001", "system", "shutdown", 3663, true}},
-      {11, {Disposition::kAbandoned, "", "13800000010", "system", "shutdown", 3523, true}},
-      {12, {Disposition::kAbandoned, "", "13800000005", "system", "shutdown", 3301, true}},
-      {13, {Disposition::kAbandoned, "", "13800000006", "system", "shutdown", 3241, true}},
+      {9, {Disposition::kInterrupted, "", "13800000004", "system", "shutdown", 6023, false}},
+      {10, {Disposition::kInterrupted, "", "13800000001", "system", "shutdown", 3663, false}},
+      {11, {Disposition::kInterrupted, "", "13800000010", "system", "shutdown", 3523, false}},
+      {12, {Disposition::kInterrupted, "", "13800000005", "system", "shutdown", 3301, false}},
+      {13, {Disposition::kInterrupted, "", "13800000006", "system", "shutdown", 3241, false}},
   };
   int answered = 0, abandoned = 0, selfService = 0, shortAbandons = 0;
   for (const auto& [call, w] : want) {
@@ -111,9 +111,10 @@ TEST(DemoReplay, CdrsOfTheDemoRun) {
     shortAbandons += c.shortAbandon;
   }
   EXPECT_EQ(answered, 6);
-  EXPECT_EQ(abandoned, 6);
+  // The callers still waiting when the demo stopped were cut off by the node, not abandoned.
+  EXPECT_EQ(abandoned, 0);
   EXPECT_EQ(selfService, 1);
-  EXPECT_EQ(shortAbandons, 4);
+  EXPECT_EQ(shortAbandons, 0);
 
   // Wrap-up: ended by wrap_up_end for calls 1 and 2, by the stop for the others.
   EXPECT_EQ(byCall[1]->wrapUpMs, 1796133524995 - 1796133519987);
@@ -173,15 +174,16 @@ TEST(DemoReplay, RollUpOfTheDemoIsOneInterval) {
   EXPECT_EQ(s.queue, "sales");
   EXPECT_EQ(s.offered, 12);  // all but the IVR-only call
   EXPECT_EQ(s.answered, 6);
-  EXPECT_EQ(s.abandoned, 6);
-  EXPECT_EQ(s.shortAbandoned, 4);
+  EXPECT_EQ(s.abandoned, 0);  // the six still waiting were cut off by the stop: interrupted
+  EXPECT_EQ(s.shortAbandoned, 0);
   EXPECT_EQ(s.answeredInSl, 6);
-  EXPECT_EQ(s.abandonedInSl, 6);
+  EXPECT_EQ(s.abandonedInSl, 0);
   EXPECT_EQ(s.maxWaitMs, 18377);
   EXPECT_EQ(s.waitAnsweredMs, 1035 + 18377 + 3346 + 1154 + 1475 + 4500);
   QueueFigures f = queueFigures(s, SlVariant::kAnsweredOverOffered);
   ASSERT_TRUE(f.serviceLevel.value);
-  EXPECT_DOUBLE_EQ(*f.serviceLevel.value, 75.0);  // 6 / (12 - 4 - 0)
+  // Interrupted calls stay offered: a call the node cut off was not served in time.
+  EXPECT_DOUBLE_EQ(*f.serviceLevel.value, 50.0);  // 6 / (12 - 0 - 0)
 }
 
 }  // namespace
