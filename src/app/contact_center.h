@@ -66,6 +66,15 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   /// One line per queue: waiting, oldest wait, agents by state, totals (terminal wallboard).
   std::vector<std::string> wallboard() const;
 
+  /// Agent control by the API and feature codes: "login", "ready", "not_ready" (with
+  /// `reason`), "logout", "wrap_up_done". kNotFound (no such agent in the tenant),
+  /// kInvalidInput (action), kConflict (the state does not allow it).
+  Result<void> agentControl(std::string_view tenant, std::string_view agent,
+                            std::string_view action, const std::string& reason);
+  /// Live views of a tenant's own agents and queues, in configuration order.
+  std::vector<acd::AgentView> agentViews(std::string_view tenant) const;
+  std::vector<acd::QueueView> queueViews(std::string_view tenant) const;
+
   const acd::Acd& acd() const { return acd_; }
   const flow::FlowRegistry& flows() const { return flows_; }
   const ContactCenterStats& stats() const { return stats_; }

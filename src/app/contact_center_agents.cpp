@@ -208,30 +208,67 @@ void ContactCenter::featureCode(const call::IncomingCall& info) {
     (void)calls_.hangup(info.leg, HangupCause::kRejected);
     return;
   }
-  acd::AgentId id = *acd_.findAgent(info.tenant, agent->name);
-  Result<void> r = fail(Errc::kUnsupported, "unknown code");
-  std::string done;
-  if (info.number == "*1") {
-    auto view = acd_.agentView(id);
-    r = view && view->state == acd::AgentState::kLoggedOut ? acd_.login(id, true) : acd_.ready(id);
-    done = "You are ready.";
-  } else if (info.number == "*2") {
-    r = acd_.notReady(id, "break");
-    done = "You are not ready.";
-  } else if (info.number == "*0") {
-    r = acd_.logout(id);
-    done = "You are logged out.";
-  } else if (info.number == "*3") {
-    r = acd_.wrapUpDone(id);
-    done = "Wrap up ended.";
-  }
-  rearm();
+  static const std::map<std::string, std::pair<const char*, const char*>> kCodes = {
+      {"*1", {"ready", "You are ready."}},
+      {"*2", {"not_ready", "You are not ready."}},
+      {"*0", {"logout", "You are logged out."}},
+      {"*3", {"wrap_up_done", "Wrap up ended."}}};
+  auto code = kCodes.find(info.number);
+  Result<void> r = code == kCodes.end()
+                       ? Result<void>(fail(Errc::kUnsupported, "unknown code"))
+                       : agentControl(info.tenant, agent->name, code->second.first, "break");
+  std::string done = code == kCodes.end() ? "" : code->second.second;
   (void)calls_.ring(info.leg);
   if (!calls_.answer(info.leg)) {
     (void)calls_.hangup(info.leg, HangupCause::kError);
     return;
   }
   confirm(info.leg, r ? done : "Sorry, that did not work: " + r.error().message + ".");
+}
+
+Result<void> ContactCenter::agentControl(std::string_view tenant, std::string_view agent,
+                                         std::string_view action, const std::string& reason) {
+  auto id = acd_.findAgent(tenant, agent);
+  if (!id || !tenants_.count(std::string(tenant))) return fail(Errc::kNotFound, "no such agent");
+  Result<void> r = fail(Errc::kInvalidInput,
+                        "action must be login, ready, not_ready, logout or wrap_up_done");
+  if (action == "ready" || action == "login") {
+    auto view = acd_.agentView(*id);
+    r = view && view->state == acd::AgentState::kLoggedOut ? acd_.login(*id, true)
+                                                           : acd_.ready(*id);
+  } else if (action == "not_ready") {
+    r = acd_.notReady(*id, reason.empty() ? "break" : reason);
+  } else if (action == "logout") {
+    r = acd_.logout(*id);
+  } else if (action == "wrap_up_done") {
+    r = acd_.wrapUpDone(*id);
+  }
+  rearm();
+  return r;
+}
+
+std::vector<acd::AgentView> ContactCenter::agentViews(std::string_view tenant) const {
+  std::vector<acd::AgentView> out;
+  auto t = tenants_.find(std::string(tenant));
+  if (t == tenants_.end()) return out;
+  for (const auto& a : t->second->config->agents) {
+    if (auto id = acd_.findAgent(tenant, a.name)) {
+      if (auto v = acd_.agentView(*id)) out.push_back(std::move(v).value());
+    }
+  }
+  return out;
+}
+
+std::vector<acd::QueueView> ContactCenter::queueViews(std::string_view tenant) const {
+  std::vector<acd::QueueView> out;
+  auto t = tenants_.find(std::string(tenant));
+  if (t == tenants_.end()) return out;
+  for (const auto& q : t->second->config->queues) {
+    if (auto id = acd_.findQueue(tenant, q.name)) {
+      if (auto v = acd_.queueView(*id)) out.push_back(std::move(v).value());
+    }
+  }
+  return out;
 }
 
 void ContactCenter::confirm(LegId leg, const std::string& text) {

@@ -1,5 +1,6 @@
 #include "call/call_manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -24,6 +25,8 @@ struct CallManager::Leg {
   std::string tenant;
   bool inbound = true;
   LegState state = LegState::kOffered;
+  std::int64_t createdMs = 0;  // wall clock
+  std::string party;           // the caller's number (inbound) or the URI dialled (outbound)
   sip::TxnId inviteTxn = 0;
   sip::OutgoingHandle outgoing = 0;
   sip::DialogHandle dialog = 0;
@@ -266,6 +269,29 @@ LegId CallManager::peerOf(LegId leg) const {
   return l == nullptr ? 0 : l->peer;
 }
 
+std::vector<LegSummary> CallManager::legs(std::string_view tenant) const {
+  std::vector<LegSummary> out;
+  for (const auto& [id, l] : legs_) {
+    if (l->tenant != tenant) continue;
+    static constexpr const char* kStates[] = {"offered", "early", "dialling", "up"};
+    out.push_back({l->id, l->call, l->inbound, kStates[static_cast<int>(l->state)], l->party,
+                   l->peer, l->holding, l->recording, l->createdMs});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const LegSummary& a, const LegSummary& b) { return a.leg < b.leg; });
+  return out;
+}
+
+Result<void> CallManager::hangupCall(std::string_view tenant, CallId call) {
+  std::vector<LegId> ids;
+  for (const auto& [id, l] : legs_) {
+    if (l->tenant == tenant && l->call == call) ids.push_back(id);
+  }
+  if (ids.empty()) return fail(Errc::kNotFound, "no such call");
+  for (LegId id : ids) (void)hangup(id, HangupCause::kNormal);
+  return {};
+}
+
 std::size_t CallManager::pendingInbound() const {
   return byTxn_.size();
 }
@@ -305,6 +331,7 @@ void CallManager::onInvite(sip::TxnId txn, const sip::Message& invite) {
   leg->id = nextLeg_++;
   leg->call = nextCall_++;
   leg->tenant = *tenant;
+  leg->createdMs = wallMs();
   leg->inviteTxn = txn;
   leg->media = session->id;
   leg->local = LocalMedia{media_.address(), session->port, ++nextSdpSession_, 1};
@@ -338,6 +365,7 @@ void CallManager::onInvite(sip::TxnId txn, const sip::Message& invite) {
   legs_.emplace(l.id, std::move(leg));
   ++stats_.inbound;
   emit(CallEvent::Kind::kCallCreated, l, number);
+  l.party = info.fromUser;
   emit(CallEvent::Kind::kLegCreated, l, "inbound from " + info.fromUser);
   if (app_ != nullptr) {
     app_->onIncoming(info);
@@ -704,6 +732,8 @@ Result<LegId> CallManager::originate(const OriginateSpec& spec,
   l.tenant = spec.tenant;
   l.inbound = false;
   l.state = LegState::kDialling;
+  l.createdMs = wallMs();
+  l.party = spec.requestUri;
   l.media = session->id;
   l.local = LocalMedia{media_.address(), session->port, ++nextSdpSession_, 1};
   l.trunk = spec.trunk;

@@ -43,6 +43,19 @@ struct CallConfig {
   Prompt ringback = Prompt::tone("ringback");          ///< what a caller hears while we dial
 };
 
+/// One live leg as the API lists it.
+struct LegSummary {
+  LegId leg = 0;
+  CallId call = 0;
+  bool inbound = true;
+  const char* state = "";  ///< "offered", "early", "dialling", "up"
+  std::string party;       ///< the caller's number (inbound) or the URI dialled
+  LegId bridgedTo = 0;
+  bool held = false;
+  bool recording = false;
+  std::int64_t createdMs = 0;  ///< wall clock
+};
+
 /// Counters, read on the control loop.
 struct CallStats {
   std::uint64_t inbound = 0;
@@ -126,6 +139,10 @@ class CallManager final : public sip::UaHandler {
   /// Hangs up every leg (graceful shutdown).
   void shutdown();
   std::size_t legCount() const { return legs_.size(); }
+  /// The live legs of `tenant`, by leg id (the API's live calls; O(all legs)).
+  std::vector<LegSummary> legs(std::string_view tenant) const;
+  /// Hangs up every leg of `call` of `tenant` (the API). kNotFound when it has none there.
+  Result<void> hangupCall(std::string_view tenant, CallId call);
   /// Inbound legs not yet answered (the admission gate counts them).
   std::size_t pendingInbound() const;
   const CallStats& stats() const { return stats_; }
