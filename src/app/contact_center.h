@@ -71,6 +71,14 @@ class ContactCenter final : public call::CallApp, public acd::AcdPort {
   /// kInvalidInput (action), kConflict (the state does not allow it).
   Result<void> agentControl(std::string_view tenant, std::string_view agent,
                             std::string_view action, const std::string& reason);
+  /// Checks a flow's source (YAML or JSON) against the tenant: parse errors and validation
+  /// issues (errors and warnings), each naming line and node. kNotFound (tenant).
+  Result<std::vector<flow::Issue>> checkFlow(std::string_view tenant, const std::string& name,
+                                             const std::string& text) const;
+  /// Publishes a flow's source as the tenant's next version of `name` (the API): new calls get
+  /// it, calls in progress keep theirs. kInvalidInput with the first error, kNotFound (tenant).
+  Result<std::uint32_t> publishFlowText(std::string_view tenant, const std::string& name,
+                                        const std::string& text, const std::string& author);
   /// Live views of a tenant's own agents and queues, in configuration order.
   std::vector<acd::AgentView> agentViews(std::string_view tenant) const;
   std::vector<acd::QueueView> queueViews(std::string_view tenant) const;

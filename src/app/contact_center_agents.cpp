@@ -169,6 +169,36 @@ Result<std::uint32_t> ContactCenter::publishFlow(const std::string& tenant, cons
   return v;
 }
 
+Result<std::vector<flow::Issue>> ContactCenter::checkFlow(std::string_view tenant,
+                                                          const std::string& name,
+                                                          const std::string& text) const {
+  auto t = tenants_.find(std::string(tenant));
+  if (t == tenants_.end()) return fail(Errc::kNotFound, "no such tenant");
+  std::string source = "flow " + name;
+  auto def = flow::parseFlow(text, source);
+  if (!def) return std::vector<flow::Issue>{flow::Issue{flow::Issue::Severity::kError, "", 0,
+                                                        def.error().message}};
+  std::vector<flow::Issue> issues;
+  if (def->name != name) {
+    issues.push_back({flow::Issue::Severity::kError, "", 0,
+                      source + ": the flow is named '" + def->name + "', not '" + name + "'"});
+  }
+  for (auto& i : flow::validate(*def, validationContext(*t->second->config))) {
+    issues.push_back(std::move(i));
+  }
+  return issues;
+}
+
+Result<std::uint32_t> ContactCenter::publishFlowText(std::string_view tenant,
+                                                     const std::string& name,
+                                                     const std::string& text,
+                                                     const std::string& author) {
+  auto t = tenants_.find(std::string(tenant));
+  if (t == tenants_.end()) return fail(Errc::kNotFound, "no such tenant");
+  FlowSource f{name, text, "flow " + name};
+  return publishFlow(t->first, f, validationContext(*t->second->config), author);
+}
+
 Result<std::size_t> ContactCenter::republish(const Config& fresh, const std::string& author) {
   std::size_t published = 0;
   std::optional<Error> first;

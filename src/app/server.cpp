@@ -7,10 +7,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <mutex>
 
+#include "api/auth.h"
 #include "api/http_server.h"
 #include "app/call_router.h"
 #include "app/contact_center.h"
 #include "app/directory.h"
+#include "app/event_stream.h"
+#include "app/rest_api.h"
 #include "app/event_log.h"
 #include "app/loop_timer.h"
 #include "app/metrics.h"
@@ -86,6 +89,19 @@ std::uint64_t clockSeed() {
   return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
+/// The API credentials of the configuration as the authenticator takes them.
+api::AuthConfig authConfig(const ApiConfig& a) {
+  api::AuthConfig out;
+  for (const auto& t : a.tokens) {
+    out.tokens.push_back({t.name, api::parseRole(t.role).value(), t.tenant, t.agent, t.secretHash});
+  }
+  for (const auto& u : a.users) {
+    out.users.push_back({u.name, api::parseRole(u.role).value(), u.tenant, u.agent, u.secretHash});
+  }
+  out.sessionLifetime = std::chrono::hours(a.sessionHours);
+  return out;
+}
+
 /// How long a graceful shutdown waits for the answers to its BYEs.
 constexpr Duration kShutdownDrain = std::chrono::seconds(2);
 
@@ -132,6 +148,7 @@ struct Server::Impl {
             [this](std::function<void()> f) { boost::asio::post(io, std::move(f)); }, events,
             clockSeed()),
         router(directory, apps, center),
+        auth(clock),
         http(api::HttpConfig{config.httpAddress, config.httpPort}),
         signals(io, SIGINT, SIGTERM),
         hangup(io, SIGHUP) {}
@@ -140,6 +157,12 @@ struct Server::Impl {
     // Blocking jobs post back to `io` and use `prompts`: let them finish first.
     pool.reset();
     media.stop();
+    // No request may start a query; the reader's jobs (stream catch-ups) finish; the writer
+    // commits the rest and finishes the run while the stream its listener feeds still exists.
+    http.stop();
+    reader.reset();
+    events.setWriter(nullptr);
+    writer.reset();
   }
 
   Config config;
@@ -168,7 +191,10 @@ struct Server::Impl {
   NumberApps apps;
   ContactCenter center;
   CallRouter router;
+  api::Authenticator auth;
+  std::unique_ptr<EventStream> stream;  // with a store: the WebSocket event stream
   api::HttpServer http;
+  std::unique_ptr<RestApi> rest;        // its handlers run on `http`'s thread
   boost::asio::signal_set signals;
   boost::asio::signal_set hangup;  // SIGHUP: publish the flows of the configuration file again
   std::string configPath;
@@ -300,6 +326,8 @@ struct Server::Impl {
       spdlog::warn("store: {} run(s) had not finished (the node was killed); {} record(s) closed",
                    started->unfinished.size(), *recovered);
     }
+    auto lastId = (*db)->lastId();
+    if (!lastId) return fail(lastId.error().code, "store: " + lastId.error().message);
     run = started->run;
     calls.setIdBase(run << 32);
     writer = std::make_unique<store::EventWriter>(std::move(db).value(), projection(), run);
@@ -307,6 +335,9 @@ struct Server::Impl {
     auto r = StoreReader::open(config.store);
     if (!r) return fail(r.error().code, "store: " + r.error().message);
     reader = std::move(r).value();
+    stream = std::make_unique<EventStream>(*reader, *lastId);
+    writer->setCommittedListener(
+        [this](std::vector<store::StoredEvent>&& batch) { stream->onCommitted(batch); });
     spdlog::info("store: event log in {}, run {}",
                  config.store.postgres.empty() ? config.store.path : "PostgreSQL", run);
     return {};
@@ -395,6 +426,11 @@ Result<void> Server::start() {
     m.controlLoopLagMs = now - s.loopTimer.lastTickMs();
     return api::HttpResponse{200, "text/plain; version=0.0.4", renderMetrics(m), {}};
   });
+  if (auto r = s.auth.configure(authConfig(s.config.api)); !r) return r;
+  s.rest = std::make_unique<RestApi>(
+      s.http, RestDeps{s.config, s.auth,
+                       [&s](std::function<void()> f) { boost::asio::post(s.io, std::move(f)); },
+                       s.center, s.calls, s.reader.get(), s.stream.get()});
   if (auto r = s.http.start(); !r) return r;
   spdlog::info("http: listening on {}:{}", s.config.httpAddress, s.http.port());
   s.loopTimer.start();
