@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/admin_cli.h"
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/server.h"
@@ -34,12 +35,30 @@ int main(int argc, char** argv) {
 
   auto* version = cli.add_subcommand("version", "Print the version");
 
+  sb::app::AdminOptions admin;
+  auto* adminCmd = cli.add_subcommand(
+      "admin", "Administer a running node over its REST API (token in $SB_API_TOKEN)");
+  adminCmd->add_option("--url", admin.url, "The node's HTTP address")->capture_default_str();
+  adminCmd->add_option("--token-env", admin.tokenEnv, "Variable holding the API token")
+      ->capture_default_str();
+  adminCmd->add_option("--body", admin.bodyFile, "Request body from this file (- for stdin)");
+  adminCmd->add_option("--from", admin.from, "Records from (ms since the epoch)");
+  adminCmd->add_option("--to", admin.to, "Records to (ms since the epoch)");
+  adminCmd->add_option("--format", admin.format, "csv for CSV records");
+  adminCmd->add_option("words", admin.words, "Command and arguments (admin --help lists them)");
+  auto* hashPassword = cli.add_subcommand(
+      "hash-password", "Print the argon2id hash of a password read from stdin (api.users)");
+  auto* newToken = cli.add_subcommand("new-token", "Print a new API token and its sha256");
+
   CLI11_PARSE(cli, argc, argv);
 
   if (version->parsed()) {
     std::puts("switchboard 0.1.0");
     return 0;
   }
+  if (adminCmd->parsed()) return sb::app::runAdmin(admin);
+  if (hashPassword->parsed()) return sb::app::runHashPassword();
+  if (newToken->parsed()) return sb::app::runNewToken();
   auto config = sb::app::loadConfig(configPath);
   if (!config) {
     std::cerr << "switchboard: " << config.error().message << "\n";
