@@ -679,7 +679,25 @@ Result<void> CallManager::stopRecording(LegId id) {
 
 void CallManager::onMediaEvent(const media::MediaEvent& e) {
   auto it = byMedia_.find(e.session);
-  if (it == byMedia_.end()) return;  // the leg ended meanwhile
+  if (it == byMedia_.end()) {  // the leg ended meanwhile
+    auto c = closing_.find(e.session);
+    if (c == closing_.end()) return;
+    if (e.kind == media::MediaEvent::Kind::kRecordingClosed ||
+        e.kind == media::MediaEvent::Kind::kRecordingFailed) {
+      CallEvent ev;
+      ev.kind = CallEvent::Kind::kRecordingStopped;
+      ev.timeMs = wallMs();
+      ev.tenant = c->second.tenant;
+      ev.call = c->second.call;
+      ev.leg = c->second.leg;
+      ev.detail = e.kind == media::MediaEvent::Kind::kRecordingClosed
+                      ? e.detail + " " + std::to_string(e.frames / 8) + "ms"
+                      : "failed: " + e.detail;
+      events_.onCallEvent(ev);
+    }
+    if (e.kind == media::MediaEvent::Kind::kClosed) closing_.erase(c);
+    return;
+  }
   Leg* l = find(it->second);
   if (l == nullptr) return;
   using K = media::MediaEvent::Kind;
@@ -968,6 +986,7 @@ void CallManager::endLeg(LegId id, HangupCause cause, bool notifyApp) {
   timers_.cancel(l.collectTimer);
   timers_.cancel(l.ringTimer);
   byMedia_.erase(l.media);
+  if (l.recording) closing_[l.media] = Closing{l.tenant, l.call, l.id};
   media_.destroy(l.media);
   if (!l.trunk.empty()) --trunkInUse_[l.trunk];
   ++stats_.ended;

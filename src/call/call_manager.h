@@ -201,6 +201,14 @@ class CallManager final : public sip::UaHandler {
   std::unordered_map<sip::OutgoingHandle, LegId> byOutgoing_;
   std::unordered_map<sip::DialogHandle, LegId> byDialog_;
   std::unordered_map<media::SessionId, LegId> byMedia_;
+  /// A recording still being closed by the media loop after its leg ended: its
+  /// kRecordingClosed is logged for the leg that was (the CDR's recording index needs it).
+  struct Closing {
+    std::string tenant;
+    CallId call = 0;
+    LegId leg = 0;
+  };
+  std::unordered_map<media::SessionId, Closing> closing_;  // until the session's kClosed
   std::unordered_map<CallId, int> callLegs_;  // live legs per call
   std::unordered_map<std::string, int> trunkInUse_;
   CallStats stats_;
