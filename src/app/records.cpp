@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 
 #include "base/log.h"
 #include "report/cdr_builder.h"
@@ -104,6 +105,28 @@ Result<std::unique_ptr<store::Store>> openStore(const StoreConfig& config) {
   auto db = store::SqliteStore::open({config.path, config.syncFull});
   if (!db) return db.error();
   return std::unique_ptr<store::Store>(std::move(db).value());
+}
+
+std::size_t expireRecordings(store::Store& db, const Config& config, std::int64_t nowMs) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  auto root = std::filesystem::weakly_canonical(config.media.recordingDir, ec).string() + "/";
+  for (const auto& t : config.tenants) {
+    if (t.recordingRetentionDays == 0) continue;
+    std::int64_t before = nowMs - static_cast<std::int64_t>(t.recordingRetentionDays) * 86'400'000;
+    auto gone = db.expireRecordings(t.id, before);
+    if (!gone) {
+      spdlog::warn("records: retention of {}: {}", t.id, gone.error().message);
+      continue;
+    }
+    for (const auto& r : *gone) {
+      auto file = std::filesystem::weakly_canonical(r.path, ec).string();
+      if (!ec && file.rfind(root, 0) == 0) std::filesystem::remove(file, ec);
+      ++removed;
+    }
+  }
+  if (removed > 0) spdlog::info("records: retention removed {} recording(s)", removed);
+  return removed;
 }
 
 struct StoreReader::Impl {

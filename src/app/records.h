@@ -27,6 +27,11 @@ Result<std::unique_ptr<store::Store>> openStore(const StoreConfig& config);
 /// Size and hex SHA-256 of a file; kIo when it cannot be read.
 Result<std::pair<std::int64_t, std::string>> fileDigest(const std::string& path);
 
+/// Retention (per tenant `recordings.retention_days`): removes the index entries of
+/// recordings older than the tenant keeps and deletes their files, but only files under
+/// `media.recordingDir`. Returns how many were removed. Store reader thread.
+std::size_t expireRecordings(store::Store& db, const Config& config, std::int64_t nowMs);
+
 /// Runs store queries on its own thread with its own connection. post() from any thread.
 class StoreReader {
  public:

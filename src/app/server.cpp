@@ -346,9 +346,18 @@ struct Server::Impl {
   void schedulePurge() {
     purgeTimer = wheel.start(std::chrono::seconds(30), [this] {
       registrar.purgeExpired();
+      if (reader && ++purgeTicks % 120 == 1) {  // hourly, and at the first tick
+        reader->post([this](store::Store& db) {
+          (void)expireRecordings(db, config,
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+        });
+      }
       schedulePurge();
     });
   }
+  int purgeTicks = 0;
 };
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
