@@ -214,7 +214,8 @@ class Server:
                  log_level: str = "info", tcp: bool = True, name: str = "server",
                  rtp_timeout_s: int = 60,
                  digest_algorithms: tuple[str, ...] = ("MD5", "SHA-256"),
-                 trunks: Iterable[dict] = (), contact_center: dict | None = None) -> None:
+                 trunks: Iterable[dict] = (), contact_center: dict | None = None,
+                 api: dict | None = None, extra_tenants: Iterable[dict] = ()) -> None:
         self.ctx = ctx
         self.numbers = list(numbers)
         self.extensions = dict(EXTENSIONS if extensions is None else extensions)
@@ -233,6 +234,10 @@ class Server:
         # Tenant keys agents, queues, flows, lists, customers (docs/config.md), written as
         # JSON (which is YAML) under the tenant.
         self.contact_center = dict(contact_center or {})
+        # The `api:` section (tokens, users, session_hours; docs/config.md) and more tenants
+        # after "it" (dicts of tenant keys), both written as JSON (which is YAML).
+        self.api = dict(api) if api is not None else None
+        self.extra_tenants = list(extra_tenants)
         self.recordings = ctx.workdir / f"{name}-recordings"
         self.store_path = ctx.workdir / f"{name}.db"  # the event log (SQLite)
         self.host = "127.0.0.1"
@@ -301,6 +306,10 @@ class Server:
             lines.append(f"      - {n.yaml()}")
         for key, value in self.contact_center.items():
             lines.append(f"    {key}: {json.dumps(value)}")
+        for tenant in self.extra_tenants:
+            lines.append(f"  - {json.dumps(tenant)}")
+        if self.api is not None:
+            lines.append(f"api: {json.dumps(self.api)}")
         return "\n".join(lines) + "\n"
 
     # -- lifecycle
