@@ -15,7 +15,7 @@ enum class Errc {
   kUnauthorized,    ///< missing or wrong credentials (SIP 401/403, HTTP 401)
   kForbidden,       ///< authenticated but not allowed, or banned (SIP 403, HTTP 403)
   kConflict,        ///< state does not allow it now (SIP 491/500, HTTP 409)
-  kOverloaded,      ///< a limit was reached (SIP 503, HTTP 503)
+  kOverloaded,      ///< a limit was reached (SIP 503, HTTP 429: docs/errors.md)
   kUnsupported,     ///< known but not implemented (SIP 420/501, HTTP 501)
   kIo,              ///< socket or file error
 };
