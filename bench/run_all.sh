@@ -5,7 +5,7 @@
 #   bench/run_all.sh [BUILD_DIR]          default build/release (what `make bench` passes)
 #
 # Knobs (environment): CPS_RATE (3000), CPS_DURATION (60), DIALOGS (10000), DIALOG_RATE (1000),
-# INBOUND_RATE (100), INBOUND_DURATION (30), SKIP_MICRO=1, SKIP_E2E=1. Exit status is non-zero
+# INBOUND_RATE (100), INBOUND_DURATION (30), API_DURATION (10), SKIP_MICRO=1, SKIP_E2E=1. Exit status is non-zero
 # if any benchmark failed; all still run.
 set -uo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,6 +33,8 @@ if [[ -z "${SKIP_E2E:-}" ]]; then
   bash "$BENCH_DIR/sipp_cps.sh" "$BINARY" "${CPS_RATE:-3000}" "${CPS_DURATION:-60}" || status=1
   echo "## end-to-end: memory per dialog"
   bash "$BENCH_DIR/dialog_memory.sh" "$BINARY" "${DIALOGS:-10000}" "${DIALOG_RATE:-1000}" || status=1
+  echo "## end-to-end: REST API requests/s (wrk)"
+  bash "$BENCH_DIR/api_requests.sh" "$BINARY" "${API_DURATION:-10}" || status=1
   echo "## end-to-end: inbound contact center (IVR prompt, queue, agent, 10 s bridged talk)"
   bash "$BENCH_DIR/inbound_calls.sh" "$BINARY" "${INBOUND_RATE:-100}" "${INBOUND_DURATION:-30}" || status=1
 fi
