@@ -24,6 +24,7 @@ void EventLog::onCallEvent(const call::CallEvent& e) {
   if (writer_ != nullptr) {
     nlohmann::json body = {{"call", e.call}, {"leg", e.leg}, {"detail", e.detail}};
     if (e.otherLeg != 0) body["other"] = e.otherLeg;
+    if (e.byUs) body["by"] = "us";
     writer_->append({e.timeMs, e.tenant, "call", std::string(call::callEventName(e.kind)),
                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), e.call});
   }

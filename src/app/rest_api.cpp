@@ -82,6 +82,16 @@ void onStore(RestDeps& deps, api::Responder done,
   });
 }
 
+std::uint64_t idOf(const std::string& text) {
+  if (text.empty() || text.size() > 19) return 0;
+  std::uint64_t n = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return 0;
+    n = n * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  return n;
+}
+
 Result<std::int64_t> intParam(const api::HttpRequest& r, const char* name, std::int64_t fallback) {
   std::string v = r.queryParam(name);
   if (v.empty()) return fallback;
@@ -110,6 +120,12 @@ const TenantConfig* Routes::resolve(const api::Principal& who, const std::string
 
 namespace {
 
+// A credential naming a tenant it may not see: a security event (the answer is a plain 404).
+void refused(const api::HttpRequest& r, const api::Principal& who) {
+  log::securityEvent("api_tenant_refused",
+                     {{"source", r.remoteAddress}, {"subject", who.subject}, {"path", r.path}});
+}
+
 // One wrapper for every tenant route: credential → principal → role → the tenant it names.
 // A tenant the credential may not see is "not found", so ids of others are not revealed.
 template <class Then>
@@ -120,9 +136,7 @@ void guarded(Routes& routes, Min min, const api::HttpRequest& r, Then then,
   const auto& principal = std::get<api::Principal>(who);
   const TenantConfig* t = routes.resolve(principal, r.param("tenant"));
   if (t == nullptr) {
-    log::securityEvent("api_tenant_refused", {{"source", r.remoteAddress},
-                                              {"subject", principal.subject},
-                                              {"path", r.path}});
+    refused(r, principal);
     return answer(error(Errc::kNotFound, "no such tenant"));
   }
   if (!allows(principal, min)) {
@@ -275,7 +289,10 @@ void installStream(Routes& routes) {
     if (auto* e = std::get_if<api::HttpResponse>(&who)) return std::move(*e);
     const auto& p = std::get<api::Principal>(who);
     const TenantConfig* t = routes.resolve(p, r.param("tenant"));
-    if (t == nullptr) return error(Errc::kNotFound, "no such tenant");
+    if (t == nullptr) {
+      refused(r, p);
+      return error(Errc::kNotFound, "no such tenant");
+    }
     if (routes.deps().stream == nullptr) {
       return error(Errc::kUnsupported, "this node keeps no records (store.path is empty)");
     }

@@ -174,7 +174,8 @@ void installCalls(Routes& routes) {
   routes.tenantAsync("DELETE", "/calls/{call}", Min::kSupervisor, "Hangs up a live call",
                      [&deps](const Call& c, api::Responder done) {
                        std::string tenant = c.tenant.id;
-                       std::uint64_t call = std::strtoull(c.http.param("call").c_str(), nullptr, 10);
+                       std::uint64_t call = idOf(c.http.param("call"));
+                       if (call == 0) return done(error(Errc::kNotFound, "no such call"));
                        onControl(deps, std::move(done), [&deps, tenant, call] {
                          auto r = deps.calls.hangupCall(tenant, call);
                          if (!r) return api::errorResponse(r.error());

@@ -163,7 +163,8 @@ void installCdrs(Routes& routes) {
                      });
   routes.tenantAsync("GET", "/cdrs/{call}", Min::kSupervisor, "One call's CDR with its legs",
                      [&deps](const Call& c, api::Responder done) {
-                       std::uint64_t call = std::strtoull(c.http.param("call").c_str(), nullptr, 10);
+                       std::uint64_t call = idOf(c.http.param("call"));
+                       if (call == 0) return done(error(Errc::kNotFound, "no such CDR"));
                        std::string tenant = c.tenant.id;
                        onStore(deps, std::move(done), [tenant, call](store::Store& db) {
                          auto cdr = db.cdr(tenant, call >> 32, call);
@@ -340,7 +341,11 @@ void installRecordings(Routes& routes) {
                        q.tenant = c.tenant.id;
                        q.fromMs = r->first;
                        q.toMs = r->second;
-                       q.call = std::strtoull(c.http.queryParam("call").c_str(), nullptr, 10);
+                       std::string callText = c.http.queryParam("call");
+                       q.call = idOf(callText);
+                       if (!callText.empty() && q.call == 0) {
+                         return done(error(Errc::kInvalidInput, "'call' must be a call id"));
+                       }
                        q.run = q.call >> 32;
                        q.agent = c.http.queryParam("agent");
                        auto limit = intParam(c.http, "limit", 100);
@@ -362,10 +367,11 @@ void installRecordings(Routes& routes) {
       [&deps](const Call& c, api::Responder done) {
         store::RecordingQuery q;
         q.tenant = c.tenant.id;
-        q.call = std::strtoull(c.http.param("call").c_str(), nullptr, 10);
+        q.call = idOf(c.http.param("call"));
         q.run = q.call >> 32;
         q.limit = 1000;
-        std::uint64_t leg = std::strtoull(c.http.param("leg").c_str(), nullptr, 10);
+        std::uint64_t leg = idOf(c.http.param("leg"));
+        if (q.call == 0 || leg == 0) return done(error(Errc::kNotFound, "no such recording"));
         std::string rangeHeader = c.http.header("Range");
         std::string dir = deps.config.media.recordingDir;
         onStore(deps, std::move(done), [q, leg, rangeHeader, dir](store::Store& db) {

@@ -27,6 +27,7 @@ struct CallManager::Leg {
   LegState state = LegState::kOffered;
   std::int64_t createdMs = 0;  // wall clock
   std::string party;           // the caller's number (inbound) or the URI dialled (outbound)
+  bool endedByUs = false;      // hangup() by the app rather than the party's BYE/CANCEL
   sip::TxnId inviteTxn = 0;
   sip::OutgoingHandle outgoing = 0;
   sip::DialogHandle dialog = 0;
@@ -250,6 +251,7 @@ void CallManager::emit(CallEvent::Kind kind, const Leg& leg, std::string detail,
   e.leg = leg.id;
   e.otherLeg = other;
   e.detail = std::move(detail);
+  e.byUs = kind == CallEvent::Kind::kLegEnded && leg.endedByUs;
   events_.onCallEvent(e);
 }
 
@@ -951,7 +953,9 @@ Result<void> CallManager::transfer(LegId id, const OriginateSpec& spec) {
 // ---------------------------------------------------------------- hangup
 
 Result<void> CallManager::hangup(LegId id, HangupCause cause) {
-  if (find(id) == nullptr) return fail(Errc::kNotFound, "no such leg");
+  Leg* l = find(id);
+  if (l == nullptr) return fail(Errc::kNotFound, "no such leg");
+  l->endedByUs = true;  // the app ends it (hang-up node, timed hang-up, API), not the party
   endLeg(id, cause);
   return {};
 }

@@ -127,6 +127,7 @@ struct CallEvent {
   LegId leg = 0;
   LegId otherLeg = 0;  ///< bridged/transfer partner
   std::string detail;  ///< digit, cause, recording path, number, ...
+  bool byUs = false;   ///< leg_ended: the app hung the leg up, not the party (hang-up side)
 };
 std::string_view callEventName(CallEvent::Kind k);
 

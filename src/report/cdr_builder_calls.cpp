@@ -39,7 +39,10 @@ bool endsTheCall(const OpenCall& c, const store::CdrLeg& l, std::string_view cau
   return l.leg == c.callerLeg || l.answeredMs != 0;
 }
 
-std::string sideOf(const OpenCall& c, const store::CdrLeg& l, std::string_view cause) {
+std::string sideOf(const OpenCall& c, const store::CdrLeg& l, std::string_view cause,
+                   bool byUs) {
+  // The node hung the leg up (a hangup node, a timed hang-up, the API): the system's doing.
+  if (byUs) return "system";
   if (l.leg == c.callerLeg && c.callerLeg != 0 && (cause == "normal" || cause == "cancelled")) {
     // A hangup node ends the caller's leg with "normal" too; that is the flow, not the caller.
     return c.flowHungUp ? "system" : "caller";
@@ -152,7 +155,7 @@ void BuilderState::legEnded(OpenCall& c, const EventFields& f, std::int64_t t) {
   holdOff(c, f.leg, t);
   if (!c.causeSet && endsTheCall(c, l, f.detail)) {
     c.cdr.hangupCause = f.detail;
-    c.cdr.hangupSide = sideOf(c, l, f.detail);
+    c.cdr.hangupSide = sideOf(c, l, f.detail, f.by == "us");
     c.causeSet = true;
   }
 }
@@ -166,7 +169,7 @@ void BuilderState::callEnded(OpenCall& c, const EventFields& f, std::int64_t t) 
     c.cdr.hangupCause = f.detail;
     c.cdr.hangupSide = "system";
     for (const auto& l : c.cdr.legs) {
-      if (l.leg == f.leg) c.cdr.hangupSide = sideOf(c, l, f.detail);
+      if (l.leg == f.leg) c.cdr.hangupSide = sideOf(c, l, f.detail, false);
     }
     c.causeSet = true;
   }

@@ -274,3 +274,23 @@ TEST_F(BuilderTest, ThresholdsArePerTenant) {
 
 }  // namespace
 }  // namespace sb::report::testing
+
+namespace sb::report::testing {
+namespace {
+
+// The node hanging the caller up (a timed hang-up, the API) ends the leg "normal" like the
+// caller's own BYE; the event's `by: us` tells them apart.
+TEST_F(BuilderTest, CallerLegHungUpByTheNodeIsTheSystemsSide) {
+  inbound(0, 1, 1, "100");
+  raw(2000, "call", "leg_ended", R"({"call":1,"leg":1,"detail":"normal","by":"us"})");
+  call(2000, "call_ended", 1, 1, "normal");
+  inbound(3000, 2, 2, "200");
+  hangUp(5000, 2, 2, "normal");
+  ASSERT_EQ(out.cdrs.size(), 2u);
+  EXPECT_EQ(out.cdrs[0].hangupSide, "system");
+  EXPECT_EQ(out.cdrs[0].hangupCause, "normal");
+  EXPECT_EQ(out.cdrs[1].hangupSide, "caller");
+}
+
+}  // namespace
+}  // namespace sb::report::testing

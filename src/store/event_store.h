@@ -66,7 +66,7 @@ struct RecordingQuery {
   std::int64_t fromMs = 0;
   std::int64_t toMs = INT64_MAX;
   std::uint64_t run = 0;   ///< with call: one call's recordings
-  std::uint64_t call = 0;
+  std::uint64_t call = 0;  ///< 0 = any call; else only (run, call)
   std::string agent;
   std::size_t limit = 100;
 };

@@ -319,7 +319,7 @@ RecordingEntry recordingFromRow(const Statement& s) {
 Result<std::vector<RecordingEntry>> SqliteStore::recordings(const RecordingQuery& q) {
   std::string sql = std::string("SELECT ") + kRecordingColumns +
                     " FROM recordings WHERE tenant = ?1 AND start_ms >= ?2 AND start_ms < ?3"
-                    " AND (?4 = 0 OR (run = ?4 AND call_id = ?5)) AND (?6 = '' OR agent = ?6)"
+                    " AND (?5 = 0 OR (run = ?4 AND call_id = ?5)) AND (?6 = '' OR agent = ?6)"
                     " ORDER BY start_ms, id LIMIT ?7";
   Statement s(db_->handle, sql.c_str());
   if (!s) return dbError(db_->handle, "recordings");

@@ -788,6 +788,9 @@ TEST_P(StoreContract, RecordingsQueryAndExpiry) {
   EXPECT_EQ(recordings({.tenant = "a", .fromMs = 1500, .toMs = 3000}), d({r2}));
   EXPECT_EQ(recordings({.tenant = "a", .fromMs = 2000, .toMs = 3001}), d({r2, r3}));
   EXPECT_EQ(recordings({.tenant = "a", .run = 1, .call = 1}), d({r1}));
+  // A call names one run's call: run 0 is not "any run" (ids made up by a client match none).
+  EXPECT_EQ(recordings({.tenant = "a", .run = 0, .call = 1}), d({}));
+  EXPECT_EQ(recordings({.tenant = "a", .run = 3, .call = 1}), d({}));
   EXPECT_EQ(recordings({.tenant = "a", .agent = "ann"}), d({r1, r3}));
   EXPECT_EQ(recordings({.tenant = "a", .limit = 2}), d({r1, r2}));
   EXPECT_EQ(recordings({.tenant = "b"}), d({r4}));

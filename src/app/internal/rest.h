@@ -75,6 +75,8 @@ void onControl(RestDeps& deps, api::Responder done, std::function<api::HttpRespo
 /// Runs `fn` on the store reader (503 without a store) and answers with what it returns.
 void onStore(RestDeps& deps, api::Responder done,
              std::function<api::HttpResponse(store::Store&)> fn);
+/// A call or leg id: decimal digits only (so "12abc" or "-1" is no id, not 12). 0 when not.
+std::uint64_t idOf(const std::string& text);
 /// A query parameter as an integer; `fallback` when absent. kInvalidInput names it.
 Result<std::int64_t> intParam(const api::HttpRequest& r, const char* name, std::int64_t fallback);
 

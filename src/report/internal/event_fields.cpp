@@ -98,7 +98,7 @@ class FieldsHandler {
       {"detail", &EventFields::detail}, {"agent", &EventFields::agent},
       {"queue", &EventFields::queue},   {"from", &EventFields::from},
       {"to", &EventFields::to},         {"reason", &EventFields::reason},
-      {"type", &EventFields::type}};
+      {"type", &EventFields::type},     {"by", &EventFields::by}};
 
   EventFields& f_;
   int depth_ = 0;

@@ -22,6 +22,7 @@ struct EventFields {
   std::string to;
   std::string reason;
   std::string type;  ///< flow step: node type
+  std::string by;    ///< leg_ended: "us" when the node hung the leg up, not the party
 };
 
 /// Parses `body`; nullopt when it is not a JSON object or a known field has the wrong type

@@ -342,7 +342,7 @@ Result<std::vector<AgentStateInterval>> PgStore::agentStates(std::string_view te
 Result<std::vector<RecordingEntry>> PgStore::recordings(const RecordingQuery& q) {
   std::string sql = std::string("SELECT ") + kRecordingColumns +
                     " FROM recordings WHERE tenant = $1 AND start_ms >= $2 AND start_ms < $3"
-                    " AND ($4::bigint = 0 OR (run = $4::bigint AND call_id = $5::bigint))"
+                    " AND ($5::bigint = 0 OR (run = $4::bigint AND call_id = $5::bigint))"
                     " AND ($6 = '' OR agent = $6) ORDER BY start_ms, id LIMIT $7";
   Params p;
   p.add(q.tenant).add(q.fromMs).add(q.toMs).add(q.run).add(q.call).add(q.agent).addLimit(q.limit);
