@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <filesystem>
 #include <mutex>
 
 #include "api/auth.h"
@@ -35,6 +36,7 @@
 #include "store/event_writer.h"
 #include "store/projection.h"
 #include "store/sqlite_store.h"
+#include "webhook/dispatcher.h"
 
 namespace sb::app {
 namespace {
@@ -163,6 +165,7 @@ struct Server::Impl {
     reader.reset();
     events.setWriter(nullptr);
     writer.reset();
+    webhooks.reset();
   }
 
   Config config;
@@ -180,6 +183,7 @@ struct Server::Impl {
   Registration registration;
   std::unique_ptr<store::EventWriter> writer;  // outlives `events`, which appends to it
   std::unique_ptr<StoreReader> reader;         // the API's queries
+  std::unique_ptr<webhook::Dispatcher> webhooks;  // fed by the writer; outlives it
   std::uint64_t run = 0;                       // this node run (the store numbers runs)
   EventLog events;
   media::MediaEngine media;
@@ -336,11 +340,30 @@ struct Server::Impl {
     if (!r) return fail(r.error().code, "store: " + r.error().message);
     reader = std::move(r).value();
     stream = std::make_unique<EventStream>(*reader, *lastId);
-    writer->setCommittedListener(
-        [this](std::vector<store::StoredEvent>&& batch) { stream->onCommitted(batch); });
+    startWebhooks();
+    writer->setCommittedListener([this](std::vector<store::StoredEvent>&& batch) {
+      stream->onCommitted(batch);
+      if (webhooks) webhooks->onCommitted(batch);
+    });
     spdlog::info("store: event log in {}, run {}",
                  config.store.postgres.empty() ? config.store.path : "PostgreSQL", run);
     return {};
+  }
+
+  // Tenants' webhooks, spooled beside the SQLite file (or in var/ with PostgreSQL).
+  void startWebhooks() {
+    std::vector<webhook::Target> targets;
+    for (const auto& t : config.tenants) {
+      for (const auto& w : t.webhooks) targets.push_back({t.id, w.url, w.secret, w.kinds});
+    }
+    if (targets.empty()) return;
+    webhook::Options o;
+    auto dir = config.store.postgres.empty()
+                   ? std::filesystem::path(config.store.path).parent_path()
+                   : std::filesystem::path("var");
+    o.spoolDir = (dir / "webhook-spool").string();
+    webhooks = std::make_unique<webhook::Dispatcher>(std::move(targets), o, clock);
+    spdlog::info("webhooks: spooled in {}", o.spoolDir);
   }
 
   void schedulePurge() {
