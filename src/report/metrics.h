@@ -75,13 +75,16 @@ struct PeriodSums {
 
 /// The most periods one grouping returns (a year of 15-minute periods is 35,136).
 inline constexpr std::size_t kMaxPeriods = 40000;
+/// The most rows (periods × queues) one grouping returns: a month of 15-minute periods for 69
+/// queues, a year of hours for 22.
+inline constexpr std::size_t kMaxReportRows = 200000;
 
 /// Sums the interval rows of one tenant in [fromMs, toMs) into periods of `grain` whose
 /// boundaries are local midnight/hour at `utcOffsetMinutes` (a multiple of 15), clipped to
 /// the range; `perQueue` gives one row per queue seen and period, else one per period over
 /// all queues. Every period of the range is present, empty ones with zero sums. By period,
 /// then queue. Errors: kInvalidInput (empty range, offset not a multiple of 15 minutes,
-/// more than kMaxPeriods periods).
+/// more than kMaxPeriods periods or kMaxReportRows rows).
 Result<std::vector<PeriodSums>> groupIntervals(const std::vector<store::IntervalSums>& rows,
                                                std::int64_t fromMs, std::int64_t toMs, Grain grain,
                                                bool perQueue, int utcOffsetMinutes = 0);

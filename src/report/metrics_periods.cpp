@@ -126,7 +126,7 @@ Result<std::vector<PeriodSums>> groupIntervals(const std::vector<store::Interval
     std::string q = perQueue ? r.queue : std::string();
     auto& periods = byQueue[q];
     if (periods.empty()) {
-      if ((byQueue.size()) * starts.size() > kMaxPeriods) {
+      if (byQueue.size() * starts.size() > kMaxReportRows) {
         return fail(Errc::kInvalidInput, "too many report rows (periods x queues)");
       }
       periods.resize(starts.size());
