@@ -197,6 +197,18 @@ def wait_until(predicate: Callable[[], object], timeout: float, what: str,
 # ----------------------------------------------------------------------------- server
 
 
+def nth_call(events: Iterable[dict], n: int) -> str | None:
+    """The id of the n-th call (1-based) to appear in `events`, as logged. Call ids are unique
+    across restarts (the node run's id is in their high bits), so tests count calls instead
+    of assuming the first is call 1."""
+    seen: list[str] = []
+    for e in events:
+        c = e.get("call")
+        if c is not None and str(c) not in seen:
+            seen.append(str(c))
+    return seen[n - 1] if len(seen) >= n else None
+
+
 def _yaml_str(s: str) -> str:
     return json.dumps(s)  # a JSON string is a valid YAML double-quoted scalar
 

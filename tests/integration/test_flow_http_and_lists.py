@@ -10,7 +10,7 @@ import json
 import threading
 import time
 
-from harness import Number, Server, check, step, test_main, wait_until
+from harness import nth_call, Number, Server, check, step, test_main, wait_until
 from peers import SippRun
 
 LINE = Number("5100", app="flow", flow="main")
@@ -67,8 +67,10 @@ def entered(sb: Server, call: int) -> list[str]:
     """The nodes call `call` went through, in order (a node's entry and its result are two
     steps of the log; a branch logs only the condition it took)."""
     nodes: list[str] = []
-    for e in sb.domain_events("flow"):
-        if e.get("call") == str(call) and (not nodes or nodes[-1] != e["node"]):
+    steps = sb.domain_events("flow")
+    cid = nth_call(steps, call)
+    for e in steps:
+        if e.get("call") == cid and (not nodes or nodes[-1] != e["node"]):
             nodes.append(e["node"])
     return nodes
 

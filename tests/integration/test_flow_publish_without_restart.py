@@ -9,7 +9,7 @@ and line, and calls keep getting version 2."""
 import json
 import signal
 
-from harness import Number, Server, check, step, test_main, wait_until
+from harness import nth_call, Number, Server, check, step, test_main, wait_until
 from peers import SippRun
 
 LINE = Number("5100", app="flow", flow="main")
@@ -28,8 +28,10 @@ def flow(version: int) -> dict:
 
 
 def entered(sb: Server, call: int) -> list[str]:
-    return [e["node"] for e in sb.domain_events("flow")
-            if e.get("call") == str(call) and "enter" in e["words"]]
+    """The nodes the call-th call of the run entered, in order."""
+    steps = sb.domain_events("flow")
+    cid = nth_call(steps, call)
+    return [e["node"] for e in steps if e.get("call") == cid and "enter" in e["words"]]
 
 
 def run(ctx) -> None:
